@@ -1,0 +1,5 @@
+//! outsort: score business tasks for knowledge intensity, strategic value and
+//! outsourceability with a small rule language, and label each BPO, KPO or
+//! in-house.
+
+pub mod value;

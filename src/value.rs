@@ -1,0 +1,189 @@
+//! Runtime values of the rule language and the types they belong to.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A value of a field, let, score or output for one task.
+///
+/// Text borrows from the input record where it can, so reading a row does not
+/// allocate for text fields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// No value: an empty optional cell, an absent JSON value, or the result of
+    /// an operation on a missing operand.
+    Missing,
+    /// A finite number.
+    Num(f64),
+    Bool(bool),
+    Text(Cow<'a, str>),
+    /// An enum value, as its index in the enum's declared values.
+    Enum(u16),
+    /// A date, as days since 1970-01-01.
+    Date(i32),
+}
+
+impl<'a> Value<'a> {
+    /// A copy that borrows from `self` instead of owning its text.
+    pub fn reborrow(&self) -> Value<'_> {
+        match self {
+            Value::Missing => Value::Missing,
+            Value::Num(n) => Value::Num(*n),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Text(t) => Value::Text(Cow::Borrowed(t.as_ref())),
+            Value::Enum(i) => Value::Enum(*i),
+            Value::Date(d) => Value::Date(*d),
+        }
+    }
+
+    /// The same value with owned text, free of the input record's lifetime.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Missing => Value::Missing,
+            Value::Num(n) => Value::Num(n),
+            Value::Bool(b) => Value::Bool(b),
+            Value::Text(t) => Value::Text(Cow::Owned(t.into_owned())),
+            Value::Enum(i) => Value::Enum(i),
+            Value::Date(d) => Value::Date(d),
+        }
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing)
+    }
+}
+
+/// The type of a field as declared in an `input` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    Number,
+    Bool,
+    Date,
+    /// An enum with its values in declared order (as written in the rule file).
+    Enum(Vec<String>),
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldType::Text => f.write_str("text"),
+            FieldType::Number => f.write_str("number"),
+            FieldType::Bool => f.write_str("bool"),
+            FieldType::Date => f.write_str("date"),
+            FieldType::Enum(values) => write!(f, "enum({})", values.join(", ")),
+        }
+    }
+}
+
+/// Formats a number the way people write it: `40`, not `40.0`; `0.45`, not
+/// `0.45000000000000001`. Values are rounded to 10 significant decimals to hide
+/// binary floating-point noise from arithmetic such as `0.1 + 0.2`.
+pub fn format_number(n: f64) -> String {
+    if n == 0.0 {
+        return "0".to_string();
+    }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        return format!("{}", n as i64);
+    }
+    let magnitude = n.abs().log10().floor() as i32;
+    let decimals = (9 - magnitude).clamp(0, 17) as usize;
+    let s = format!("{:.*}", decimals, n);
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, or `None` when the
+/// month or day is out of range.
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i32;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The (year, month, day) of a count of days since 1970-01-01.
+pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses `YYYY-MM-DD` exactly (four, two and two digits) into days since
+/// 1970-01-01.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    days_from_civil(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
+}
+
+/// Formats days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_without_noise() {
+        let cases = [
+            (40.0, "40"),
+            (0.45, "0.45"),
+            (0.1 + 0.2, "0.3"),
+            (-3.5, "-3.5"),
+            (1e-7, "0.0000001"),
+            (123456.789, "123456.789"),
+            (-0.0, "0"),
+            (2.0 / 3.0, "0.6666666667"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(format_number(n), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        for s in ["1970-01-01", "2000-02-29", "2027-06-30", "1899-12-31", "2400-02-29"] {
+            let d = parse_date(s).unwrap();
+            assert_eq!(format_date(d), s);
+        }
+        assert_eq!(parse_date("1970-01-02"), Some(1));
+        for bad in ["2023-02-29", "2023-13-01", "2023-00-10", "2023-1-01", "2023/01/01", "20230101xx"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+}
