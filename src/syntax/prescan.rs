@@ -1,0 +1,163 @@
+//! Checks made on the raw text before parsing: size, unterminated strings and
+//! nesting limits, so the parser never recurses without bound and an
+//! unterminated string is reported where it opens.
+
+use super::{MAX_DEPTH, MAX_FILE_BYTES};
+use crate::ast::{FileId, Span};
+use crate::diag::Diagnostic;
+
+/// The longest run of prefix operators (`not`, `-`) allowed in a row.
+const MAX_PREFIX_RUN: usize = 32;
+/// The most `if` and `match` expressions one file may hold.
+const MAX_CONDITIONALS: usize = 20_000;
+
+pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    if text.len() > MAX_FILE_BYTES {
+        diags.push(
+            Diagnostic::error(
+                "limit",
+                format!("the rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}", text.len()),
+            )
+            .at(Span::new(file, 0, 0))
+            .help("split it into several files in one directory and pass the directory with -r"),
+        );
+        return diags;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut stack: Vec<usize> = Vec::new();
+    let mut prefix_run = 0;
+    let mut prefix_start = 0;
+    let mut conditionals = 0;
+    // Whether the previous token ends an operand, so a `-` after it is binary.
+    let mut after_operand = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                let mut closed = false;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => {
+                            closed = true;
+                            i += 1;
+                            break;
+                        }
+                        b'\n' => break,
+                        _ => i += 1,
+                    }
+                }
+                if !closed {
+                    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+                    diags.push(
+                        Diagnostic::error("unterminated-string", "this string has no closing `\"`")
+                            .at(Span::new(file, start, end.max(start + 1)))
+                            .label("the string starts here")
+                            .help("close it with `\"` on the same line; write a line break inside a string as `\\n`"),
+                    );
+                    i = end;
+                }
+                prefix_run = 0;
+                after_operand = true;
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                stack.push(i);
+                if stack.len() as u32 > MAX_DEPTH / 2 {
+                    diags.push(
+                        Diagnostic::error(
+                            "limit",
+                            format!("brackets are nested more than {} deep", MAX_DEPTH / 2),
+                        )
+                        .at(Span::new(file, i, i + 1))
+                        .help("split the expression into several `let` declarations"),
+                    );
+                    return diags;
+                }
+                prefix_run = 0;
+                after_operand = false;
+            }
+            b')' | b']' | b'}' => {
+                stack.pop();
+                prefix_run = 0;
+                after_operand = true;
+            }
+            b'-' if !after_operand && bytes.get(i + 1) != Some(&b'=') => {
+                if prefix_run == 0 {
+                    prefix_start = i;
+                }
+                prefix_run += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                match word {
+                    "not" => {
+                        if prefix_run == 0 {
+                            prefix_start = start;
+                        }
+                        prefix_run += 1;
+                        after_operand = false;
+                    }
+                    "if" | "match" => {
+                        conditionals += 1;
+                        prefix_run = 0;
+                        after_operand = false;
+                    }
+                    "and" | "or" | "in" | "then" | "else" | "when" | "unless" | "where" => {
+                        prefix_run = 0;
+                        after_operand = false;
+                    }
+                    _ => {
+                        prefix_run = 0;
+                        after_operand = true;
+                    }
+                }
+                if prefix_run > MAX_PREFIX_RUN {
+                    diags.push(
+                        Diagnostic::error("limit", format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"))
+                            .at(Span::new(file, prefix_start, i)),
+                    );
+                    return diags;
+                }
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => {
+                prefix_run = 0;
+                after_operand = false;
+            }
+        }
+        if prefix_run > MAX_PREFIX_RUN {
+            diags.push(
+                Diagnostic::error("limit", format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"))
+                    .at(Span::new(file, prefix_start, i + 1)),
+            );
+            return diags;
+        }
+        i += 1;
+    }
+    if conditionals > MAX_CONDITIONALS {
+        diags.push(
+            Diagnostic::error(
+                "limit",
+                format!("the file holds {conditionals} `if` and `match` expressions, more than the limit of {MAX_CONDITIONALS}"),
+            )
+            .at(Span::new(file, 0, 0)),
+        );
+    }
+    diags
+}
