@@ -1,9 +1,9 @@
 fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut sources = outsort::diag::Sources::new();
-    let id = sources.add(path.clone(), text.clone());
-    let (items, diags) = outsort::syntax::parse_file(id, &text);
-    for i in &items { println!("{i}"); }
-    print!("{}", outsort::diag::render_all(&diags, &sources, outsort::diag::Style::Plain));
+    let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
+    match outsort::load_paths(&paths) {
+        Ok((p, warns)) => {
+            println!("ok: {} fields, {} rules, {} tests, {} warnings", p.fields.len(), p.rules.len(), p.tests.len(), warns.len());
+        }
+        Err(e) => print!("{}", e.render(outsort::diag::Style::Plain)),
+    }
 }

@@ -1,8 +1,240 @@
 //! outsort: score business tasks for knowledge intensity, strategic value and
 //! outsourceability with a small rule language, and label each BPO, KPO or
 //! in-house.
+//!
+//! The library runs the stages in one direction: parse ([`syntax`]) → check
+//! and compile ([`check`], [`compile`]) → evaluate ([`eval`]). Input readers
+//! live in [`input`]. Nothing here prints; everything returns data.
+//!
+//! ```
+//! use outsort::{load_str, value::Value};
+//!
+//! let rules = r#"
+//!     input { id: text  hours: number  core: bool }
+//!     score outsourceability = 50 in 0..100
+//!     rule "core work stays" when core { outsourceability -= 40 }
+//!     rule "big tasks" when hours >= 100 { outsourceability += 20 }
+//!     label {
+//!         bpo      when outsourceability >= 50
+//!         in_house otherwise
+//!     }
+//! "#;
+//! let program = load_str("example.rules", rules).expect("the rules are valid");
+//!
+//! let mut task = program.new_task();
+//! task.fields = vec![Value::Text("T1".into()), Value::Num(120.0), Value::Bool(false)];
+//! program.evaluate(&mut task, 0).expect("no division by zero here");
+//! assert_eq!(task.scores, vec![70.0]);
+//! assert_eq!(task.label.map(|l| program.label_name(l)), Some("bpo"));
+//!
+//! // Mistakes come back as diagnostics, all at once, with positions.
+//! let err = load_str("bad.rules", "input { id: text }\nlet x = hourz * 2").unwrap_err();
+//! assert_eq!(err.diagnostics[0].message, "unknown name `hourz`");
+//! assert!(err.render(outsort::diag::Style::Plain).contains("bad.rules:2:9"));
+//! ```
 
 pub mod ast;
+pub mod check;
+pub mod compile;
 pub mod diag;
+pub mod eval;
 pub mod syntax;
 pub mod value;
+
+use diag::{Diagnostic, Sources, Style};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use compile::Program;
+
+/// The built-in rule set, compiled into the binary.
+pub const DEFAULT_RULES: &str = include_str!("../rules/default.rules");
+/// The name the built-in rule set goes by in messages.
+pub const DEFAULT_RULES_NAME: &str = "<built-in>/default.rules";
+
+/// A rule set that could not be loaded: its diagnostics and the sources
+/// they point into.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Arc<Sources>,
+}
+
+impl LoadError {
+    /// Renders every diagnostic in a style.
+    pub fn render(&self, style: Style) -> String {
+        diag::render_all(&self.diagnostics, &self.sources, style)
+    }
+
+    fn io(message: String, help: Option<String>) -> LoadError {
+        let mut d = Diagnostic::error("io", message);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        LoadError { diagnostics: vec![d], sources: Arc::new(Sources::new()) }
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Style::Plain))
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A loaded rule set and the warnings found while checking it.
+pub type Loaded = (Program, Vec<Diagnostic>);
+
+/// The stack for parsing and checking, so deeply nested input is refused
+/// with a diagnostic long before it could overflow.
+const LOAD_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Loads a rule set from source texts (name, text), merged in the order given.
+pub fn load_sources(files: Vec<(String, String)>) -> Result<Loaded, LoadError> {
+    let mut sources = Sources::new();
+    for (name, text) in files {
+        sources.add(name, text);
+    }
+    let sources = Arc::new(sources);
+    let worker = {
+        let sources = Arc::clone(&sources);
+        move || load_inner(sources)
+    };
+    let joined = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("outsort-load".into())
+            .stack_size(LOAD_STACK_BYTES)
+            .spawn_scoped(s, worker)
+            .map(|h| h.join())
+    });
+    match joined {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(LoadError {
+            diagnostics: vec![Diagnostic::error("internal", "outsort failed while loading the rule set")
+                .help("this is a bug in outsort; please report it with the rule file")],
+            sources,
+        }),
+        Err(e) => Err(LoadError::io(format!("could not start loading the rule set: {e}"), None)),
+    }
+}
+
+fn load_inner(sources: Arc<Sources>) -> Result<Loaded, LoadError> {
+    let mut items = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (id, file) in sources.files().iter().enumerate() {
+        let (file_items, file_diags) = syntax::parse_file(id as ast::FileId, &file.text);
+        items.extend(file_items);
+        diagnostics.extend(file_diags);
+    }
+    let rule_set = ast::RuleSet { items };
+    // Check even after syntax errors, so all mistakes are reported at once;
+    // but names declared in a broken declaration would be reported as
+    // unknown, so keep only the checker's findings when parsing was clean.
+    let parse_failed = diagnostics.iter().any(Diagnostic::is_error);
+    let (program, check_diags) = check::check(&rule_set, Arc::clone(&sources));
+    if !parse_failed {
+        diagnostics.extend(check_diags);
+    }
+    diag::sort(&mut diagnostics);
+    match program {
+        Some(p) if !parse_failed => {
+            Ok((p, diagnostics.into_iter().filter(|d| !d.is_error()).collect()))
+        }
+        _ => Err(LoadError { diagnostics, sources }),
+    }
+}
+
+/// Loads a rule set from one source text.
+pub fn load_str(name: &str, text: &str) -> Result<Program, LoadError> {
+    load_sources(vec![(name.to_string(), text.to_string())]).map(|(p, _)| p)
+}
+
+/// Loads the built-in rule set.
+pub fn load_default() -> Result<Loaded, LoadError> {
+    load_sources(vec![(DEFAULT_RULES_NAME.to_string(), DEFAULT_RULES.to_string())])
+}
+
+/// The rule files named by paths: files as given, directories read
+/// recursively for `*.rules` in sorted path order.
+pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| {
+            LoadError::io(format!("cannot read the rule file `{}`: {}", p.display(), io_reason(&e)), None)
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            collect_rule_files(p, &mut found, 0)?;
+            found.sort();
+            if found.is_empty() {
+                return Err(LoadError::io(
+                    format!("the directory `{}` holds no `.rules` file", p.display()),
+                    Some("rule files end in `.rules`".into()),
+                ));
+            }
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
+    if depth > 32 {
+        return Err(LoadError::io(format!("`{}` is nested too deeply", dir.display()), None));
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::io(format!("cannot read the directory `{}`: {}", dir.display(), io_reason(&e)), None))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            collect_rule_files(&path, out, depth + 1)?;
+        } else if path.extension().is_some_and(|e| e == "rules") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Loads a rule set from files and directories (SPEC §3: directories are read
+/// recursively in sorted path order).
+pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    let files = rule_files(paths)?;
+    let mut texts = Vec::new();
+    for f in files {
+        let meta = std::fs::metadata(&f)
+            .map_err(|e| LoadError::io(format!("cannot read the rule file `{}`: {}", f.display(), io_reason(&e)), None))?;
+        if meta.len() > syntax::MAX_FILE_BYTES as u64 {
+            return Err(LoadError::io(
+                format!(
+                    "the rule file `{}` is {} bytes, more than the limit of {}",
+                    f.display(),
+                    meta.len(),
+                    syntax::MAX_FILE_BYTES
+                ),
+                Some("split it into several files in one directory and pass the directory with -r".into()),
+            ));
+        }
+        let bytes = std::fs::read(&f)
+            .map_err(|e| LoadError::io(format!("cannot read the rule file `{}`: {}", f.display(), io_reason(&e)), None))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            LoadError::io(
+                format!("the rule file `{}` is not valid UTF-8 (at byte {})", f.display(), e.utf8_error().valid_up_to()),
+                Some("save it as UTF-8".into()),
+            )
+        })?;
+        texts.push((f.display().to_string(), text));
+    }
+    load_sources(texts)
+}

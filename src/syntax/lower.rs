@@ -587,7 +587,6 @@ impl Lowerer {
                 let mut inner = op.into_inner();
                 let negated = inner.next().is_some_and(|p| p.as_str().starts_with("not"));
                 let list_pair = inner.next().ok_or_else(|| internal("`in`", span))?;
-                check_not_chained(&lhs, "in")?;
                 let (list, ld) = self.list_items(list_pair)?;
                 self.deep(ExprKind::In { negated, value: Box::new(lhs), list }, span, 1 + d.max(ld))
             })
@@ -609,10 +608,6 @@ impl Lowerer {
                     Rule::op_mul => BinaryOp::Mul,
                     _ => BinaryOp::Div,
                 };
-                if bop.is_comparison() {
-                    check_not_chained(&lhs, bop.as_str())?;
-                    check_not_chained(&rhs, bop.as_str())?;
-                }
                 let span = lhs.span.to(rhs.span);
                 self.deep(ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), span, 1 + dl.max(dr))
             })
@@ -702,22 +697,6 @@ impl Lowerer {
             Rule::expr | Rule::op_expr | Rule::if_expr => self.expr(pair),
             _ => Err(internal("an expression", span)),
         }
-    }
-}
-
-/// `1 < x < 5` is an error: comparisons do not chain (SPEC §4).
-fn check_not_chained(operand: &Expr, op: &str) -> Result<()> {
-    let chained = match &operand.kind {
-        ExprKind::Binary(inner, _, _) if inner.is_comparison() => Some(inner.as_str()),
-        ExprKind::In { .. } => Some("in"),
-        _ => None,
-    };
-    match chained {
-        Some(inner) => Err(Diagnostic::error("chained-comparison", "comparisons cannot be chained")
-            .at(operand.span)
-            .label(format!("this `{inner}` comparison is itself compared with `{op}`"))
-            .help("join two comparisons with `and`, such as `1 < x and x < 5`, or add parentheses if you mean to compare a truth value")),
-        None => Ok(()),
     }
 }
 
