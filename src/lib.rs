@@ -38,7 +38,10 @@ pub mod check;
 pub mod compile;
 pub mod diag;
 pub mod eval;
+pub mod input;
+pub mod output;
 pub mod syntax;
+pub mod testing;
 pub mod value;
 
 use diag::{Diagnostic, Sources, Style};

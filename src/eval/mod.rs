@@ -28,7 +28,7 @@ impl fmt::Display for EvalError {
 }
 
 /// The state of one task as it is evaluated.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Task<'r> {
     pub fields: Vec<Value<'r>>,
     pub lets: Vec<Value<'r>>,
@@ -42,6 +42,28 @@ pub struct Task<'r> {
     pub outputs: Vec<Value<'r>>,
     /// Whether each rule fired.
     pub fired: Vec<bool>,
+}
+
+impl Task<'_> {
+    /// Empties the task and frees it from the record it borrowed, keeping its
+    /// buffers, so one allocation serves every row of an input.
+    pub fn recycle(self) -> Task<'static> {
+        fn empty(mut v: Vec<Value<'_>>) -> Vec<Value<'static>> {
+            v.clear();
+            // Collecting an empty vector in place reuses its allocation.
+            v.into_iter().map(Value::into_owned).collect()
+        }
+        Task {
+            fields: empty(self.fields),
+            lets: empty(self.lets),
+            scores: self.scores,
+            unclamped: self.unclamped,
+            label: None,
+            label_line: None,
+            outputs: empty(self.outputs),
+            fired: self.fired,
+        }
+    }
 }
 
 /// What an expression may read: one task, and after all tasks, the

@@ -1,0 +1,258 @@
+//! `outsort classify`: score and label every task, streaming the results.
+
+use super::pipeline::{self, RowErrors};
+use super::{Exit, InputArgs, RulesArgs, Ui, today};
+use clap::{Args, ValueEnum};
+use outsort::Program;
+use outsort::eval::{Accumulators, Portfolio};
+use outsort::output::{self, Format, Row, Schema};
+use outsort::value::format_number;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ClassifyArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Output format: table (default on a terminal), csv (default otherwise), tsv, json, ndjson, markdown
+    #[arg(short, long, value_enum)]
+    format: Option<FormatArg>,
+
+    /// Write the results to a file; its extension sets the format
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Add the rules that fired (and in JSON, what each added to each score)
+    #[arg(long)]
+    explain: bool,
+
+    /// Print the count of tasks per label, mean scores and the metrics
+    #[arg(long)]
+    summary: bool,
+
+    /// Replace input columns named like the columns outsort adds
+    #[arg(long)]
+    overwrite: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Table,
+    Csv,
+    Tsv,
+    Json,
+    Ndjson,
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Tsv => Format::Tsv,
+            FormatArg::Json => Format::Json,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
+    let program = match ui.load(&args.rules) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let today = today(args.rules.today);
+    let stdout_terminal = std::io::stdout().is_terminal();
+    let format = match (&args.format, &args.output) {
+        (Some(f), _) => Format::from(*f),
+        (None, Some(path)) => match Format::from_path(path) {
+            Some(f) => f,
+            None => {
+                ui.error(&format!(
+                    "cannot tell the format of `{}` from its extension; use --format",
+                    path.display()
+                ));
+                return Exit::Error;
+            }
+        },
+        (None, None) if stdout_terminal => Format::Table,
+        (None, None) => Format::Csv,
+    };
+    let probe = Schema::new(&program, Vec::new(), args.explain);
+    let mut inputs = match pipeline::open(ui, &program, &args.input, &probe.added(), args.overwrite) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let schema = Schema::new(&program, inputs.columns.clone(), args.explain);
+    let sink: Box<dyn Write> = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
+            Err(e) => {
+                ui.error(&format!("cannot write `{}`: {e}", path.display()));
+                return Exit::Error;
+            }
+        },
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
+    };
+    let width = if stdout_terminal && args.output.is_none() { terminal_width() } else { None };
+    let mut writer = match output::writer(format, schema, sink, width) {
+        Ok(w) => w,
+        Err(e) => {
+            ui.error(&format!("cannot write the output: {e}"));
+            return Exit::Error;
+        }
+    };
+    let mut errors = RowErrors::new(ui);
+    let mut summary = Summary::new(&program);
+    let need_summary = args.summary;
+    let result = pipeline::run(ui, &program, &mut inputs, today, args.explain, &mut errors, |view, _| {
+        let reason = program.reason(view.task, today);
+        let row = Row {
+            program: &program,
+            task: view.task,
+            record: view.record,
+            columns: &view.input.columns,
+            column_map: &view.input.column_map,
+            reason: &reason,
+            trace: view.trace,
+        };
+        writer.row(&row)?;
+        if need_summary {
+            summary.add(&program, view.task, today, &view.input.name, view.record.line(), &mut Vec::new());
+        }
+        Ok(())
+    });
+    let counts = match result {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    if let Err(e) = writer.finish()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        ui.error(&format!("cannot write the output: {e}"));
+        return Exit::Error;
+    }
+    drop(writer);
+    let mut exit = errors.finish(args.input.skip_invalid);
+    if counts.tasks == 0 {
+        ui.error("no tasks: the input holds no rows to classify");
+        exit = Exit::Error;
+    }
+    if need_summary {
+        let text = summary.render(&program, today);
+        // The summary goes with the table when the table is on the terminal,
+        // else to standard error, so it never mixes into CSV or JSON data.
+        if format.buffers() && args.output.is_none() {
+            print!("{text}");
+        } else {
+            eprint!("{text}");
+        }
+    }
+    exit
+}
+
+fn terminal_width() -> Option<u16> {
+    terminal_size::terminal_size()
+        .map(|(w, _)| w.0)
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+}
+
+/// Per-label counts, score sums and the portfolio accumulators.
+pub struct Summary {
+    labels: Vec<u64>,
+    unlabelled: u64,
+    score_sums: Vec<f64>,
+    pub acc: Accumulators,
+    pub tasks: u64,
+    pub errors: Vec<String>,
+}
+
+impl Summary {
+    pub fn new(program: &Program) -> Summary {
+        Summary {
+            labels: vec![0; program.label_values().len()],
+            unlabelled: 0,
+            score_sums: vec![0.0; program.scores.len()],
+            acc: Accumulators::new(program),
+            tasks: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn add(
+        &mut self,
+        program: &Program,
+        task: &outsort::eval::Task<'_>,
+        today: i32,
+        file: &str,
+        line: u64,
+        _scratch: &mut Vec<String>,
+    ) {
+        self.tasks += 1;
+        match task.label.and_then(|l| self.labels.get_mut(l as usize)) {
+            Some(c) => *c += 1,
+            None => self.unlabelled += 1,
+        }
+        for (s, v) in self.score_sums.iter_mut().zip(&task.scores) {
+            *s += v;
+        }
+        if let Err(e) = self.acc.add(program, task, today) {
+            self.errors.push(format!("{file}:{line}: {e}"));
+        }
+    }
+
+    pub fn portfolio(&self, program: &Program, today: i32) -> Result<Portfolio, String> {
+        program.portfolio(&self.acc, today).map_err(|e| e.to_string())
+    }
+
+    pub fn render(&self, program: &Program, today: i32) -> String {
+        let mut out = String::new();
+        let n = self.tasks.max(1) as f64;
+        out.push_str(&format!("\n{} tasks\n", self.tasks));
+        let width = program
+            .label_values()
+            .iter()
+            .chain(program.scores.iter().map(|s| &s.name))
+            .chain(program.metrics.iter().map(|m| &m.name))
+            .map(String::len)
+            .max()
+            .unwrap_or(0)
+            .max(10);
+        for (name, count) in program.label_values().iter().zip(&self.labels) {
+            let pct = *count as f64 * 100.0 / n;
+            out.push_str(&format!("  {name:<width$}  {count:>6}  {:>5}%\n", format_number((pct * 10.0).round() / 10.0)));
+        }
+        if self.unlabelled > 0 && program.label_enum.is_some() {
+            out.push_str(&format!("  {:<width$}  {:>6}\n", "(no label)", self.unlabelled));
+        }
+        if !program.scores.is_empty() {
+            out.push_str("mean scores\n");
+            for (s, sum) in program.scores.iter().zip(&self.score_sums) {
+                let mean = (sum / n * 10.0).round() / 10.0;
+                out.push_str(&format!("  {:<width$}  {:>6}\n", s.name, format_number(mean)));
+            }
+        }
+        if !program.metrics.is_empty() {
+            out.push_str("metrics\n");
+            match self.portfolio(program, today) {
+                Ok(p) => {
+                    for (m, v) in program.metrics.iter().zip(&p.metrics) {
+                        let shown = if v.is_missing() { "missing".to_string() } else { program.display(m.ty, v) };
+                        out.push_str(&format!("  {:<width$}  {:>6}\n", m.name, shown));
+                    }
+                }
+                Err(e) => out.push_str(&format!("  cannot compute the metrics: {e}\n")),
+            }
+        }
+        for e in &self.errors {
+            out.push_str(&format!("  aggregate error at {e}\n"));
+        }
+        out
+    }
+}

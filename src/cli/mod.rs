@@ -1,0 +1,296 @@
+//! The command line: arguments, exit codes, and one module per command.
+
+mod check;
+mod classify;
+mod pipeline;
+mod test;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use outsort::diag::Style;
+use outsort::input::{Encoding, InputFormat};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How a run ended (SPEC §6, exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// The job was done and nothing checked failed.
+    Success = 0,
+    /// The checked thing failed: a deny finding, a failed test, an
+    /// unformatted file, a missed coverage gate.
+    Failed = 1,
+    /// outsort could not do the job: bad arguments, rule-set errors,
+    /// unreadable input, row errors, no tasks.
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  outsort classify examples/tasks.csv                 label tasks with the built-in rules
+  outsort classify -r my.rules export.csv -o out.csv  your rules, results to a file
+  outsort check -r rules/ tasks.csv -f github         the CI gate, annotations on the CSV lines
+  outsort test -r rules/ --min-coverage 90            run the rule set's tests
+  outsort explain tasks.csv --task T012               why a task got its label";
+
+/// Score business tasks for knowledge intensity, strategic value and
+/// outsourceability, and label each BPO, KPO or in-house.
+#[derive(Parser, Debug)]
+#[command(name = "outsort", version, about, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Colour in messages: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// How rule-set errors are shown: human, plain or json
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ErrorFormat {
+    Human,
+    Plain,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Score and label every task
+    Classify(classify::ClassifyArgs),
+    /// Run the policies over the tasks: the CI command
+    Check(check::CheckArgs),
+    /// Run the rule set's tests
+    Test(test::TestArgs),
+    /// Explain one task's scores and label
+    Explain(NotYet),
+    /// Format rule files
+    Fmt(NotYet),
+    /// Static lints, and with data, coverage
+    Lint(NotYet),
+    /// Compare two versions of a rule set on the same tasks
+    Diff(NotYet),
+    /// Write a self-contained HTML report
+    Report(NotYet),
+    /// Draft a rule file from an export's header and values
+    Init(NotYet),
+    /// Print shell completions
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Arguments of commands not available in this version.
+#[derive(Args, Debug)]
+struct NotYet {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    rest: Vec<String>,
+}
+
+/// Where the rules come from.
+#[derive(Args, Debug, Clone)]
+pub struct RulesArgs {
+    /// A rule file or a directory of them (read recursively); repeatable.
+    /// Without it, the built-in rule set is used.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+
+    /// The date of the run, YYYY-MM-DD (for `days_until` and waiver expiry)
+    #[arg(long, value_name = "DATE", value_parser = parse_today)]
+    pub today: Option<i32>,
+}
+
+/// How to read the inputs.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Task inventories: CSV, TSV, JSON or NDJSON files; `-` or none reads standard input
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// The input format, when the extension does not say
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+
+    /// The CSV delimiter (otherwise sniffed among , ; TAB |); `tab` for a tab
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// The text encoding of CSV inputs
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
+    pub encoding: EncodingArg,
+
+    /// JSON: the key of the array holding the tasks, when the document has several
+    #[arg(long, value_name = "KEY")]
+    pub records: Option<String>,
+
+    /// Do not fail on bad rows: report their count and go on (exit 0)
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    Csv,
+    Tsv,
+    Json,
+    Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "windows-1252")]
+    Windows1252,
+}
+
+impl InputArgs {
+    pub fn options(&self) -> outsort::input::InputOptions {
+        outsort::input::InputOptions {
+            format: self.input_format.map(|f| match f {
+                InputFormatArg::Csv => InputFormat::Csv,
+                InputFormatArg::Tsv => InputFormat::Tsv,
+                InputFormatArg::Json => InputFormat::Json,
+                InputFormatArg::Ndjson => InputFormat::Ndjson,
+            }),
+            delimiter: self.delimiter,
+            encoding: match self.encoding {
+                EncodingArg::Utf8 => Encoding::Utf8,
+                EncodingArg::Windows1252 => Encoding::Windows1252,
+            },
+            records: self.records.clone(),
+        }
+    }
+}
+
+fn parse_today(s: &str) -> Result<i32, String> {
+    outsort::value::parse_date(s).ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("`{s}` is not a single ASCII character; use `,`, `;`, `|` or `tab`")),
+    }
+}
+
+/// What every command needs to report to the person running it.
+pub struct Ui {
+    pub color: bool,
+    pub style: Style,
+}
+
+impl Ui {
+    /// Prints a one-line error to standard error.
+    pub fn error(&self, message: &str) {
+        if self.color {
+            eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
+    pub fn warning(&self, message: &str) {
+        if self.color {
+            eprintln!("\x1b[1;33mwarning\x1b[0m: {message}");
+        } else {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    /// Loads the rule set named by `-r`, or the built-in one; prints its
+    /// diagnostics (warnings too) and fails with exit 2 on errors.
+    pub fn load(&self, rules: &RulesArgs) -> Result<outsort::Program, Exit> {
+        let loaded = if rules.rules.is_empty() { outsort::load_default() } else { outsort::load_paths(&rules.rules) };
+        match loaded {
+            Ok((program, warnings)) => {
+                if !warnings.is_empty() {
+                    eprint!("{}", outsort::diag::render_all(&warnings, &program.sources, self.style));
+                }
+                Ok(program)
+            }
+            Err(e) => {
+                eprint!("{}", e.render(self.style));
+                Err(Exit::Error)
+            }
+        }
+    }
+}
+
+/// Today's date (UTC) in days since 1970-01-01, unless `--today` fixed it.
+pub fn today(fixed: Option<i32>) -> i32 {
+    fixed.unwrap_or_else(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        (secs / 86_400) as i32
+    })
+}
+
+/// Parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Exit::Success,
+                _ => Exit::Error,
+            }
+            .into();
+        }
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
+    };
+    let style = match cli.error_format {
+        ErrorFormat::Json => Style::Json,
+        ErrorFormat::Plain => Style::Plain,
+        ErrorFormat::Human if color => Style::Color,
+        ErrorFormat::Human => Style::Plain,
+    };
+    let ui = Ui { color, style };
+    let exit = match cli.command {
+        Command::Classify(args) => classify::run(&ui, args),
+        Command::Check(args) => check::run(&ui, args),
+        Command::Test(args) => test::run(&ui, args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "outsort", &mut std::io::stdout());
+            Exit::Success
+        }
+        Command::Explain(_) => not_yet(&ui, "explain"),
+        Command::Fmt(_) => not_yet(&ui, "fmt"),
+        Command::Lint(_) => not_yet(&ui, "lint"),
+        Command::Diff(_) => not_yet(&ui, "diff"),
+        Command::Report(_) => not_yet(&ui, "report"),
+        Command::Init(_) => not_yet(&ui, "init"),
+    };
+    exit.into()
+}
+
+fn not_yet(ui: &Ui, name: &str) -> Exit {
+    ui.error(&format!("`outsort {name}` is not available in this version yet"));
+    Exit::Error
+}

@@ -1,0 +1,421 @@
+//! Policy findings of `check` in the formats CI systems read: text, JSON,
+//! JUnit XML, GitHub workflow commands and SARIF.
+
+use crate::ast::Severity;
+use crate::compile::Program;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// How a finding was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Counts against the run.
+    Fired,
+    /// The policy's `unless` held.
+    Exempted,
+    /// A waiver exempted the task.
+    Waived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fired => "fired",
+            Status::Exempted => "exempted",
+            Status::Waived => "waived",
+        }
+    }
+}
+
+/// Where a finding points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A task: its input file, the line where its row starts, and its key.
+    Task { file: String, line: u64, key: String },
+    /// The rule set itself (a portfolio policy, an expired waiver): a rule
+    /// file and line, when the rule set came from a file.
+    Rules { file: Option<String>, line: u64 },
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The policy's name, or for an expired waiver, the waived policy's.
+    pub policy: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub message: String,
+    pub location: Location,
+    /// Set for the deny finding an expired waiver is.
+    pub expired_waiver: bool,
+}
+
+/// Everything `check` found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Report {
+    pub tasks: u64,
+    pub findings: Vec<Finding>,
+    /// Policy names with their severity, in declaration order.
+    pub policies: Vec<(String, Severity)>,
+    /// Information: rules that never fired, label lines never taken.
+    pub never_fired: Vec<String>,
+    pub never_taken: Vec<String>,
+    /// Warnings about the data and the rule set: repeated keys, waivers
+    /// that exempted nothing or name unknown tasks.
+    pub warnings: Vec<String>,
+}
+
+/// Counts per policy: (fired, waived, exempted).
+fn counts(report: &Report) -> BTreeMap<&str, (usize, usize, usize)> {
+    let mut map: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for f in &report.findings {
+        let e = map.entry(f.policy.as_str()).or_default();
+        match f.status {
+            Status::Fired => e.0 += 1,
+            Status::Waived => e.1 += 1,
+            Status::Exempted => e.2 += 1,
+        }
+    }
+    map
+}
+
+impl Report {
+    pub fn fired(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.status == Status::Fired && f.severity == severity).count()
+    }
+
+    fn location_text(loc: &Location) -> String {
+        match loc {
+            Location::Task { file, line, key } => format!("{file}:{line}  {key}"),
+            Location::Rules { file: Some(f), line } => format!("{f}:{line}  (rule set)"),
+            Location::Rules { file: None, line } => format!("built-in rules:{line}  (rule set)"),
+        }
+    }
+
+    /// Findings grouped by policy, then a summary and the data coverage.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut order: Vec<&str> = self.policies.iter().map(|(n, _)| n.as_str()).collect();
+        for f in &self.findings {
+            if !order.contains(&f.policy.as_str()) {
+                order.push(&f.policy);
+            }
+        }
+        for name in &order {
+            let fired: Vec<&Finding> =
+                self.findings.iter().filter(|f| f.policy == *name && f.status == Status::Fired).collect();
+            if fired.is_empty() {
+                continue;
+            }
+            let sev = fired.first().map_or("deny", |f| f.severity.as_str());
+            let _ = writeln!(out, "{sev} \"{name}\": {} finding{}", fired.len(), if fired.len() == 1 { "" } else { "s" });
+            for f in fired {
+                let msg = if f.message.is_empty() { String::new() } else { format!("  {}", f.message) };
+                let _ = writeln!(out, "  {}{msg}", Self::location_text(&f.location));
+            }
+            out.push('\n');
+        }
+        let mut others: Vec<&Finding> = self.findings.iter().filter(|f| f.status != Status::Fired).collect();
+        others.sort_by_key(|f| f.status.as_str());
+        if !others.is_empty() {
+            let _ = writeln!(out, "not counted");
+            for f in others {
+                let _ = writeln!(
+                    out,
+                    "  {} \"{}\"  {}  {}",
+                    f.status.as_str(),
+                    f.policy,
+                    Self::location_text(&f.location),
+                    f.message
+                );
+            }
+            out.push('\n');
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        if !self.warnings.is_empty() {
+            out.push('\n');
+        }
+        let counts = counts(self);
+        let _ = writeln!(
+            out,
+            "{} tasks checked against {} polic{}: {} deny, {} warn",
+            self.tasks,
+            self.policies.len(),
+            if self.policies.len() == 1 { "y" } else { "ies" },
+            self.fired(Severity::Deny),
+            self.fired(Severity::Warn)
+        );
+        if !self.policies.is_empty() {
+            let w = self.policies.iter().map(|(n, _)| n.len() + 2).max().unwrap_or(8).max(8);
+            let _ = writeln!(out, "  {:<w$}  {:>8}  {:>6}  {:>8}", "policy", "findings", "waived", "exempted");
+            for (name, sev) in &self.policies {
+                let (fired, waived, exempted) = counts.get(name.as_str()).copied().unwrap_or_default();
+                let quoted = format!("\"{name}\"");
+                let _ = writeln!(out, "  {quoted:<w$}  {fired:>8}  {waived:>6}  {exempted:>8}  {}", sev.as_str());
+            }
+            let expired = self.findings.iter().filter(|f| f.expired_waiver).count();
+            if expired > 0 {
+                let _ = writeln!(out, "  {expired} expired waiver{}", if expired == 1 { "" } else { "s" });
+            }
+        }
+        if !self.never_fired.is_empty() || !self.never_taken.is_empty() {
+            let _ = writeln!(out, "\ncoverage on this data (information, not failure):");
+            for r in &self.never_fired {
+                let _ = writeln!(out, "  rule never fired: {r}");
+            }
+            for l in &self.never_taken {
+                let _ = writeln!(out, "  label line never taken: {l}");
+            }
+        }
+        out
+    }
+
+    pub fn json(&self) -> String {
+        use serde_json::json;
+        let findings: Vec<serde_json::Value> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let mut v = json!({
+                    "policy": f.policy,
+                    "severity": f.severity.as_str(),
+                    "status": f.status.as_str(),
+                    "message": f.message,
+                });
+                match &f.location {
+                    Location::Task { file, line, key } => {
+                        v["file"] = json!(file);
+                        v["line"] = json!(line);
+                        v["key"] = json!(key);
+                    }
+                    Location::Rules { file, line } => {
+                        v["rules_file"] = json!(file);
+                        v["line"] = json!(line);
+                    }
+                }
+                if f.expired_waiver {
+                    v["expired_waiver"] = json!(true);
+                }
+                v
+            })
+            .collect();
+        let counts = counts(self);
+        let policies: Vec<serde_json::Value> = self
+            .policies
+            .iter()
+            .map(|(n, s)| {
+                let (fired, waived, exempted) = counts.get(n.as_str()).copied().unwrap_or_default();
+                json!({"policy": n, "severity": s.as_str(), "findings": fired, "waived": waived, "exempted": exempted})
+            })
+            .collect();
+        let doc = json!({
+            "tasks": self.tasks,
+            "deny": self.fired(Severity::Deny),
+            "warn": self.fired(Severity::Warn),
+            "findings": findings,
+            "policies": policies,
+            "warnings": self.warnings,
+            "coverage": {"rules_never_fired": self.never_fired, "label_lines_never_taken": self.never_taken},
+        });
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// GitHub Actions workflow commands: each finding an annotation on the
+    /// input file's line, so it shows on the changed CSV line of a pull request.
+    pub fn github(&self) -> String {
+        let mut out = String::new();
+        for f in self.findings.iter().filter(|f| f.status == Status::Fired) {
+            let cmd = if f.severity == Severity::Deny { "error" } else { "warning" };
+            let (props, key) = match &f.location {
+                Location::Task { file, line, key } => {
+                    (format!("file={},line={line}", gh_property(file)), format!("{key}: "))
+                }
+                Location::Rules { file: Some(file), line } => {
+                    (format!("file={},line={line}", gh_property(file)), String::new())
+                }
+                Location::Rules { file: None, .. } => (String::new(), String::new()),
+            };
+            let title = format!("title={}", gh_property(&f.policy));
+            let props = if props.is_empty() { title } else { format!("{props},{title}") };
+            let msg = if f.message.is_empty() { format!("policy \"{}\"", f.policy) } else { f.message.clone() };
+            let _ = writeln!(out, "::{cmd} {props}::{}", gh_data(&format!("{key}{msg}")));
+        }
+        let _ = writeln!(
+            out,
+            "outsort check: {} tasks, {} deny, {} warn",
+            self.tasks,
+            self.fired(Severity::Deny),
+            self.fired(Severity::Warn)
+        );
+        out
+    }
+
+    /// JUnit XML: a test case per policy, and one per failing task.
+    pub fn junit(&self) -> String {
+        let mut cases = String::new();
+        let mut tests = 0;
+        let mut failures = 0;
+        for (name, sev) in &self.policies {
+            let fired: Vec<&Finding> =
+                self.findings.iter().filter(|f| f.policy == *name && f.status == Status::Fired).collect();
+            tests += 1;
+            let _ = write!(cases, "    <testcase classname=\"outsort.policy\" name=\"{}\"", xml(name));
+            if fired.is_empty() {
+                cases.push_str("/>\n");
+            } else {
+                failures += 1;
+                let _ = writeln!(
+                    cases,
+                    ">\n      <failure type=\"{}\" message=\"{} finding{}\"/>\n    </testcase>",
+                    sev.as_str(),
+                    fired.len(),
+                    if fired.len() == 1 { "" } else { "s" }
+                );
+            }
+            for f in fired {
+                tests += 1;
+                failures += 1;
+                let (where_, key) = match &f.location {
+                    Location::Task { file, line, key } => (format!("{file}:{line}"), key.clone()),
+                    Location::Rules { file, line } => {
+                        (format!("{}:{line}", file.as_deref().unwrap_or("built-in rules")), "portfolio".into())
+                    }
+                };
+                let _ = writeln!(
+                    cases,
+                    "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                    xml(name),
+                    xml(&key),
+                    xml(&where_),
+                    sev.as_str(),
+                    xml(&f.message),
+                    xml(&format!("{where_}: {}", f.message))
+                );
+            }
+        }
+        for f in self.findings.iter().filter(|f| f.expired_waiver) {
+            tests += 1;
+            failures += 1;
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"outsort.waiver\" name=\"{}\">\n      <failure type=\"deny\" message=\"{}\"/>\n    </testcase>",
+                xml(&f.policy),
+                xml(&f.message)
+            );
+        }
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"outsort check\" tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"outsort check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
+        )
+    }
+
+    /// SARIF 2.1.0: one rule per policy, one result per finding, located at
+    /// the input file and line.
+    pub fn sarif(&self, program: &Program) -> String {
+        use serde_json::json;
+        let rules: Vec<serde_json::Value> = self
+            .policies
+            .iter()
+            .map(|(n, s)| {
+                json!({
+                    "id": n,
+                    "name": n,
+                    "shortDescription": {"text": format!("sourcing policy \"{n}\"")},
+                    "defaultConfiguration": {"level": if *s == Severity::Deny { "error" } else { "warning" }},
+                })
+            })
+            .collect();
+        let results: Vec<serde_json::Value> = self
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fired)
+            .map(|f| {
+                let text = if f.message.is_empty() { format!("policy \"{}\"", f.policy) } else { f.message.clone() };
+                let mut r = json!({
+                    "ruleId": f.policy,
+                    "level": if f.severity == Severity::Deny { "error" } else { "warning" },
+                    "message": {"text": text},
+                });
+                let loc = match &f.location {
+                    Location::Task { file, line, key } => {
+                        r["partialFingerprints"] = json!({"taskKey": key});
+                        Some((file.clone(), *line))
+                    }
+                    Location::Rules { file: Some(file), line } => Some((file.clone(), *line)),
+                    Location::Rules { file: None, .. } => None,
+                };
+                if let Some((file, line)) = loc {
+                    r["locations"] = json!([{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": sarif_uri(&file)},
+                            "region": {"startLine": line.max(1)},
+                        }
+                    }]);
+                }
+                r
+            })
+            .collect();
+        let doc = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "outsort",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }},
+                "results": results,
+                "properties": {"tasks": self.tasks, "rulesFiles": program.sources.files().iter().map(|f| f.name.clone()).collect::<Vec<_>>()},
+            }],
+        });
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+/// A path as a relative URI reference: forward slashes, spaces and other
+/// reserved characters percent-encoded.
+fn sarif_uri(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// Escapes the message of a GitHub workflow command.
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property of a GitHub workflow command.
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
