@@ -111,9 +111,9 @@ impl<'a> Checker<'a> {
         let got = self.ty_name(t.ty);
         let want_name = self.ty_name(want);
         self.diags.push(
-            Diagnostic::error("type", format!("{what} must be {}, but this is {got}", article(&want_name)))
+            Diagnostic::error("type", format!("{what} must be {}, but this is {}", article(&want_name), article(&got)))
                 .at(span)
-                .label(format!("this is {got}")),
+                .label(format!("this is {}", article(&got))),
         );
         false
     }
@@ -872,7 +872,10 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn article(noun: &str) -> String {
+pub(crate) fn article(noun: &str) -> String {
+    if noun == "text" || noun == "unknown" {
+        return noun.to_string();
+    }
     let first = noun.chars().next().unwrap_or('x');
     if "aeiou".contains(first) { format!("an {noun}") } else { format!("a {noun}") }
 }

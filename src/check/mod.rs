@@ -282,8 +282,10 @@ impl<'a> Checker<'a> {
                     let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
                     let mut d = Diagnostic::error("unknown-name", format!("the key `{}` is not a field", k.field.name))
                         .at(k.field.span);
-                    if let Some(best) = did_you_mean(&k.field.name, names) {
+                    if let Some(best) = did_you_mean(&k.field.name, names.iter().copied()) {
                         d = d.help(format!("did you mean `{best}`?"));
+                    } else {
+                        d = d.help(format!("the fields are {}", names.join(", ")));
                     }
                     self.diags.push(d);
                     key = Some((0, k.span));
@@ -481,7 +483,7 @@ impl<'a> Checker<'a> {
                 };
                 let t = self.expr(&a.expr, Cx::new(Place::Rule), Some(Ty::Number));
                 if t.ty != Ty::Number && t.ty != Ty::Error {
-                    let got = self.ty_name(t.ty);
+                    let got = expr::article(&self.ty_name(t.ty));
                     self.diags.push(
                         Diagnostic::error("type", format!("a score changes by a number, but this is {got}"))
                             .at(a.expr.span)

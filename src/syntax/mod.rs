@@ -34,7 +34,7 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
     if diags.iter().any(|d| d.code == "limit") {
         return (Vec::new(), diags);
     }
-    // Syntax errors on the line of an unterminated string only repeat it.
+    // Syntax errors on the line of a broken string only repeat it.
     let string_lines: Vec<(usize, usize)> = diags
         .iter()
         .filter_map(|d| d.span)
@@ -120,7 +120,17 @@ fn cut_short(file: FileId, text: &str, offset: usize, pos: usize) -> Option<Diag
     if line_start <= offset || next_item_start(text, line_start.checked_sub(1)?) != Some(first_code(text, line_start)) {
         return None;
     }
-    let err = Grammar::parse(Rule::item_alone, text.get(offset..line_start)?).err()?;
+    let piece = text.get(offset..line_start)?;
+    let err = Grammar::parse(Rule::item_alone, piece).err()?;
+    // Only a declaration that ran off its end was cut short; an error
+    // inside it is reported where it is.
+    let at = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    if piece.trim().is_empty() || at < piece.trim_end().len() {
+        return None;
+    }
     let ErrorVariant::ParsingError { positives, .. } = &err.variant else { return None };
     let expected = names::describe_expected(positives);
     let code_end = text.get(..line_start)?.trim_end().len();
@@ -188,6 +198,14 @@ fn syntax_error(file: FileId, text: &str, at: usize, variant: &ErrorVariant<Rule
         ErrorVariant::CustomError { message } => message.clone(),
     };
     let found = found_at(text, at);
+    if text.get(at..).is_some_and(|r| r.trim().is_empty()) {
+        // At the end of the file: point after the last code.
+        let code_end = text.trim_end().len();
+        let last = text.get(..code_end).and_then(|t| t.chars().next_back()).map_or(0, char::len_utf8);
+        return Diagnostic::error("syntax", format!("expected {expected}, found the end of the file"))
+            .at(Span::new(file, code_end - last, code_end))
+            .label(format!("expected {expected} after this"));
+    }
     let len = match text.get(at..).and_then(|r| r.chars().next()) {
         Some(c) if c.is_ascii_alphanumeric() || c == '_' => text[at..]
             .char_indices()

@@ -47,7 +47,18 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                 let mut closed = false;
                 while i < bytes.len() {
                     match bytes[i] {
-                        b'\\' => i += 2,
+                        b'\\' => {
+                            let next = bytes.get(i + 1).copied();
+                            if !matches!(next, Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'{' | b'}' | b'u')) {
+                                let len = text.get(i + 1..).and_then(|t| t.chars().next()).map_or(0, char::len_utf8);
+                                diags.push(
+                                    Diagnostic::error("escape", "unknown escape in a string")
+                                        .at(Span::new(file, i, i + 1 + len))
+                                        .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`; write a backslash as `\\\\`"),
+                                );
+                            }
+                            i += 2;
+                        }
                         b'"' => {
                             closed = true;
                             i += 1;
