@@ -603,8 +603,14 @@ impl<'a> Checker<'a> {
                     None => wildcard = true,
                     Some(lit) => {
                         if let Some(v) = self.literal(lit, ts.ty, "a match pattern") {
-                            if let Value::Enum(i) = v {
-                                covered.insert(i);
+                            match v {
+                                Value::Enum(i) => {
+                                    covered.insert(i);
+                                }
+                                Value::Bool(b) => {
+                                    covered.insert(u16::from(b));
+                                }
+                                _ => {}
                             }
                             values.push(v);
                         }
@@ -642,6 +648,7 @@ impl<'a> Checker<'a> {
                     let total = self.enums.get(e as usize).map_or(0, |d| d.values.len());
                     covered.len() >= total
                 }
+                Ty::Bool => covered.len() >= 2,
                 Ty::Error => true,
                 _ => false,
             };

@@ -1,0 +1,315 @@
+//! The `outsort` command as a user runs it: outputs, messages and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+fn outsort(args: &[&str]) -> Run {
+    outsort_stdin(args, None)
+}
+
+fn outsort_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outsort"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(bytes).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+const TODAY: &str = "--today=2026-11-28";
+
+#[test]
+fn classify_sample_in_every_format() {
+    for format in ["table", "csv", "tsv", "json", "ndjson", "markdown"] {
+        let run = outsort(&["classify", "examples/tasks.csv", "-f", format, TODAY]);
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{format}");
+        insta::assert_snapshot!(format!("classify_{format}"), run.stdout);
+    }
+}
+
+#[test]
+fn classify_output_parses_back() {
+    let run = outsort(&["classify", "examples/tasks.csv", "-f", "json", TODAY]);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 60);
+    let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
+    let count = |l: &str| labels.iter().filter(|x| **x == l).count();
+    assert_eq!((count("in_house"), count("kpo"), count("bpo")), (25, 17, 18));
+    assert_eq!(rows[0]["key"], "T001");
+    assert_eq!(rows[0]["input"]["hours_per_month"], "160");
+
+    let run = outsort(&["classify", "examples/tasks.csv", "-f", "csv", TODAY]);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "id");
+    assert!(header.iter().any(|h| h == "label"));
+    assert_eq!(reader.records().count(), 60);
+}
+
+#[test]
+fn classify_explain_and_summary() {
+    let run = outsort(&["classify", "examples/tasks.csv", "-f", "csv", "--explain", TODAY]);
+    assert_eq!(run.code, 0);
+    let first_rows: String = run.stdout.lines().take(4).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!("classify_explain_csv", first_rows);
+
+    let run = outsort(&["classify", "examples/tasks.csv", "-f", "ndjson", "--explain", TODAY]);
+    let first: serde_json::Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    insta::assert_snapshot!("classify_explain_json", serde_json::to_string_pretty(&first["explain"]).unwrap());
+
+    let run = outsort(&["classify", "examples/tasks.csv", "-f", "csv", "--summary", TODAY]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("classify_summary", run.stderr);
+}
+
+fn small(input: &str) -> Run {
+    outsort(&["classify", "-r", "tests/fixtures/classify/small.rules", input, "-f", "csv", TODAY])
+}
+
+#[test]
+fn row_errors_name_file_line_column_and_value() {
+    for case in ["bad_number", "bad_enum", "ragged", "invalid_utf8"] {
+        let run = small(&format!("tests/fixtures/classify/{case}.csv"));
+        assert_eq!(run.code, 2, "{case}");
+        insta::assert_snapshot!(format!("row_error_{case}"), format!("{}\n--- stdout ---\n{}", run.stderr, run.stdout));
+    }
+}
+
+#[test]
+fn skip_invalid_still_counts_the_rows() {
+    let run = outsort(&[
+        "classify",
+        "-r",
+        "tests/fixtures/classify/small.rules",
+        "tests/fixtures/classify/ragged.csv",
+        "-f",
+        "csv",
+        "--skip-invalid",
+    ]);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("2 rows skipped (--skip-invalid)"), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 3, "header and two good rows");
+}
+
+#[test]
+fn header_errors_come_before_any_row() {
+    for case in ["missing_column", "repeated_header"] {
+        let run = small(&format!("tests/fixtures/classify/{case}.csv"));
+        assert_eq!(run.code, 2, "{case}");
+        assert_eq!(run.stdout, "", "{case}: nothing written");
+        insta::assert_snapshot!(format!("header_error_{case}"), run.stderr);
+    }
+}
+
+#[test]
+fn bom_semicolons_decimal_commas_and_crlf() {
+    let run = small("tests/fixtures/classify/bom_semicolon.csv");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("bom_semicolon", run.stdout);
+}
+
+#[test]
+fn standard_input_and_several_inputs() {
+    let csv = std::fs::read("tests/fixtures/classify/bad_enum.csv").unwrap();
+    let run = outsort_stdin(
+        &["classify", "-r", "tests/fixtures/classify/small.rules", "-", "-f", "csv", "--skip-invalid"],
+        Some(&csv),
+    );
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("<stdin>:3: column \"skill\""), "{}", run.stderr);
+    let run = outsort(&[
+        "classify",
+        "-r",
+        "tests/fixtures/classify/small.rules",
+        "tests/fixtures/classify/bom_semicolon.csv",
+        "tests/fixtures/classify/bad_number.csv",
+        "-f",
+        "csv",
+        "--skip-invalid",
+    ]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout.lines().count(), 1 + 2 + 2, "{}", run.stdout);
+}
+
+#[test]
+fn a_broken_rule_file_is_exit_2_with_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.rules");
+    std::fs::write(&path, "input { id: text }\nlet x = idd + 1\n").unwrap();
+    let run = outsort(&["classify", "-r", path.to_str().unwrap(), "examples/tasks.csv"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("broken.rules:2:9"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `id`?"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn no_tasks_is_an_error() {
+    let run = outsort_stdin(
+        &["classify", "-r", "tests/fixtures/classify/small.rules", "-f", "csv"],
+        Some(b"id,name,hours,skill\n"),
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no tasks"), "{}", run.stderr);
+}
+
+#[test]
+fn output_file_takes_its_format_from_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.json");
+    let run = outsort(&["classify", "examples/tasks.csv", "-o", path.to_str().unwrap(), TODAY]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), 60);
+}
+
+#[test]
+fn check_on_the_sample_passes_and_an_added_violation_fails() {
+    let run = outsort(&["check", "examples/tasks.csv", TODAY]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // A high-sensitivity task the rules label `bpo`: a deny finding on its line.
+    let mut csv = std::fs::read_to_string("examples/tasks.csv").unwrap();
+    let lines = csv.lines().count();
+    csv.push_str("T999,Customer bank detail updates,Finance,data entry,40,30,none,false,high,0.9,false,false,false,false,1,\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tasks.csv");
+    std::fs::write(&path, &csv).unwrap();
+    let run = outsort(&["check", path.to_str().unwrap(), TODAY, "-f", "github"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let expected = format!("line={},title=sensitive data stays in-house::T999", lines + 1);
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+}
+
+fn check_fixture(format: &str) -> Run {
+    outsort(&[
+        "check",
+        "-r",
+        "tests/fixtures/check/policies.rules",
+        "tests/fixtures/check/tasks.csv",
+        "-f",
+        format,
+        TODAY,
+    ])
+}
+
+#[test]
+fn check_in_every_format() {
+    for format in ["text", "json", "junit", "github", "sarif"] {
+        let run = check_fixture(format);
+        assert_eq!(run.code, 1, "{format}: a deny finding fails the check\n{}", run.stderr);
+        insta::assert_snapshot!(format!("check_{format}"), run.stdout);
+    }
+}
+
+#[test]
+fn check_points_at_the_line_where_the_row_starts() {
+    let run = check_fixture("json");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let line_of = |key: &str| {
+        doc["findings"].as_array().unwrap().iter().find(|f| f["key"] == key).map(|f| f["line"].as_u64().unwrap())
+    };
+    // T1's name spans lines 2 to 4, so T2 starts on line 5 (record 2).
+    assert_eq!(line_of("T2"), Some(5));
+    assert_eq!(line_of("T5"), Some(8));
+    assert_eq!(line_of("T6"), Some(10));
+}
+
+#[test]
+fn check_junit_and_sarif_parse_back() {
+    let run = check_fixture("junit");
+    let doc = roxmltree::Document::parse(&run.stdout).unwrap();
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let failures = doc.descendants().filter(|n| n.has_tag_name("failure")).count();
+    assert!(cases.len() >= 3);
+    assert!(failures >= 3);
+
+    let run = check_fixture("sarif");
+    let sarif: serde_sarif::sarif::Sarif = serde_json::from_str(&run.stdout).unwrap();
+    let results = sarif.runs[0].results.as_ref().unwrap();
+    assert!(results.iter().any(|r| r.rule_id.as_deref() == Some("sensitive data stays in-house")));
+}
+
+#[test]
+fn check_with_nothing_to_check_is_exit_2() {
+    let run = outsort_stdin(&["check", "-", TODAY], Some(b"id,name\n"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn fail_on_warn() {
+    let run = outsort(&["check", "-r", "tests/fixtures/check/policies.rules", "tests/fixtures/check/tasks.csv", TODAY, "--fail-on", "warn"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn rule_set_tests_pass_for_every_shipped_rule_set() {
+    for rules in [None, Some("rules/examples/jira.rules"), Some("rules/examples/servicenow.rules")] {
+        let mut args = vec!["test", TODAY];
+        if let Some(r) = rules {
+            args.extend(["-r", r]);
+        }
+        args.extend(["--min-coverage", "90"]);
+        let run = outsort(&args);
+        assert_eq!(run.code, 0, "{rules:?}: {}", run.stdout);
+        let last = run.stdout.lines().last().unwrap();
+        assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    }
+    let run = outsort(&["test", TODAY]);
+    insta::assert_snapshot!("test_default_rules", run.stdout);
+}
+
+#[test]
+fn failing_tests_and_missing_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.rules");
+    std::fs::write(
+        &path,
+        "input { id: text  hours: number }\nscore k = 0 in 0..100\nrule \"big\" when hours > 10 { k += 60 }\nlabel {\n    kpo when k >= 50\n    bpo otherwise\n}\ntest \"small tasks are kpo\" {\n    given { id: \"t\", hours: 5 }\n    expect label == kpo\n}\ntest \"big tasks are kpo\" {\n    given { id: \"u\", hours: 50 }\n    expect label == kpo\n}\n",
+    )
+    .unwrap();
+    let run = outsort(&["test", "-r", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("test_failing", run.stdout.replace(dir.path().to_str().unwrap(), "DIR"));
+
+    std::fs::write(&path, "input { id: text }\n").unwrap();
+    let run = outsort(&["test", "-r", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("has no tests"), "{}", run.stdout);
+    let run = outsort(&["test", "-r", path.to_str().unwrap(), "--min-coverage", "50"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn help_version_and_completions() {
+    let run = outsort(&["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Examples:"));
+    let run = outsort(&["--version"]);
+    assert!(run.stdout.starts_with("outsort "));
+    let run = outsort(&["completions", "bash"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("outsort"));
+    let run = outsort(&["classify", "--no-such-flag"]);
+    assert_eq!(run.code, 2);
+}
