@@ -2,4 +2,5 @@
 //! outsourceability with a small rule language, and label each BPO, KPO or
 //! in-house.
 
+pub mod input;
 pub mod value;

@@ -1,0 +1,463 @@
+//! CSV and TSV reading: delimiter sniffing, exact line numbers, row checks, memory bounds.
+//!
+//! Records are parsed by the `csv` crate into one reused `ByteRecord`.
+//!
+//! **Line numbers.** `ByteRecord::position().line()` is not exact (after blank
+//! lines or with CRLF endings it points at an earlier line), so the stream
+//! handed to the `csv` crate goes through [`LineTracker`], which hands out at
+//! most one line per read and counts the line feeds handed out. When a record
+//! has been parsed, the tracker has handed out exactly the lines up to the
+//! record's last line; the record starts that many lines earlier as it has
+//! line feeds inside its (quoted) cells.
+//!
+//! **Memory.** The `csv` crate buffers a whole record, so an unclosed quote
+//! could make one record of the rest of the file. The tracker counts the bytes
+//! and delimiters handed out since the last record and fails the stream (a
+//! fatal error) past [`MAX_RECORD_BYTES`] bytes or [`MAX_RECORD_DELIMITERS`]
+//! delimiters: one record never holds more than about 32 MiB of cell bytes and
+//! a million cell bounds. Below those bounds, a cell over [`MAX_FIELD_BYTES`]
+//! or a row over [`MAX_CELLS`] cells is a row error.
+
+use std::io::{self, BufRead, Read};
+
+use ::csv::ByteRecord;
+
+use super::error::{InputError, InputErrorKind, RowError, escape_bytes};
+use super::stream::{BUFFER, Stream, read_up_to, unread};
+use super::{InputFormat, MAX_CELLS, MAX_FIELD_BYTES, ReadError, Record, SourceInfo, column_label};
+
+/// A record whose bytes exceed this ends reading (see the module docs).
+pub const MAX_RECORD_BYTES: u64 = 32 * 1024 * 1024;
+/// A record with more delimiters than this ends reading.
+pub const MAX_RECORD_DELIMITERS: u64 = 1_000_000;
+
+/// How much of the input the delimiter sniffer looks at.
+const SNIFF_BYTES: usize = 64 * 1024;
+/// How many records after the header the sniffer compares with it.
+const SNIFF_ROWS: usize = 10;
+/// Delimiters the sniffer chooses from, in order of preference on a tie.
+const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Chooses the delimiter of a CSV file from its first bytes.
+///
+/// For each candidate (`,` `;` TAB `|`) the first [`SNIFF_ROWS`] + 1 records
+/// are split as the `csv` crate would with that delimiter (quotes open only at
+/// the start of a cell, `""` inside quotes is a quote, line breaks inside quotes
+/// do not end a record) and the delimiters outside quotes are counted. A
+/// candidate must occur on the header line; among those, the one that the most
+/// following records agree with (same count as the header) wins, then the one
+/// with the most occurrences on the header, then the earlier in the list. A
+/// header with none of them is a one-column file, read with `,`.
+///
+/// `complete` says whether `prefix` is the whole input; if not, its last,
+/// possibly cut, record is ignored.
+pub fn sniff_delimiter(prefix: &[u8], complete: bool) -> u8 {
+    let mut best: Option<((usize, usize), u8)> = None;
+    for &d in &CANDIDATES {
+        let counts = count_delimiters(prefix, d, complete, SNIFF_ROWS + 1);
+        let Some((&header, rows)) = counts.split_first() else {
+            continue;
+        };
+        if header == 0 {
+            continue;
+        }
+        let agree = rows.iter().filter(|&&n| n == header).count();
+        let key = (agree, header);
+        if best.is_none_or(|(b, _)| key > b) {
+            best = Some((key, d));
+        }
+    }
+    best.map_or(b',', |(_, d)| d)
+}
+
+/// The number of `delimiter` bytes outside quotes in each of the first `max`
+/// records of `bytes`.
+fn count_delimiters(bytes: &[u8], delimiter: u8, complete: bool, max: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut count = 0;
+    let mut nonempty = false;
+    let mut cell_start = true;
+    let mut in_quotes = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            }
+            continue;
+        }
+        match b {
+            b'"' if cell_start => {
+                in_quotes = true;
+                cell_start = false;
+                nonempty = true;
+            }
+            b'\n' | b'\r' => {
+                if nonempty {
+                    out.push(count);
+                    if out.len() == max {
+                        return out;
+                    }
+                }
+                count = 0;
+                nonempty = false;
+                cell_start = true;
+            }
+            _ if b == delimiter => {
+                count += 1;
+                nonempty = true;
+                cell_start = true;
+            }
+            _ => {
+                nonempty = true;
+                cell_start = false;
+            }
+        }
+    }
+    if complete && nonempty {
+        out.push(count);
+    }
+    out
+}
+
+/// Hands the stream to the `csv` crate one line at a time, counting lines and
+/// enforcing the per-record bounds (see the module docs).
+pub(crate) struct LineTracker<R> {
+    inner: R,
+    delimiter: u8,
+    /// Line feeds handed out.
+    newlines: u64,
+    /// The last byte handed out.
+    last: Option<u8>,
+    /// The inner stream reported its end.
+    eof: bool,
+    /// Bytes and delimiters handed out since [`LineTracker::mark`].
+    bytes: u64,
+    delimiters: u64,
+    /// The first line after the last mark.
+    mark_line: u64,
+    over_limit: bool,
+}
+
+impl<R: BufRead> LineTracker<R> {
+    fn new(inner: R, delimiter: u8) -> Self {
+        LineTracker {
+            inner,
+            delimiter,
+            newlines: 0,
+            last: None,
+            eof: false,
+            bytes: 0,
+            delimiters: 0,
+            mark_line: 1,
+            over_limit: false,
+        }
+    }
+
+    /// Called before each record: restarts the per-record counts.
+    fn mark(&mut self) {
+        self.bytes = 0;
+        self.delimiters = 0;
+        self.mark_line = self.newlines + 1;
+    }
+
+    /// The line on which the record just parsed ends.
+    fn end_line(&self) -> u64 {
+        let unterminated = match self.last {
+            None | Some(b'\n') => false,
+            // A CR ended the record; its LF, if any, is not handed out yet.
+            Some(b'\r') => true,
+            // The last line has no line feed.
+            Some(_) => self.eof,
+        };
+        self.newlines + u64::from(unterminated)
+    }
+}
+
+impl<R: BufRead> Read for LineTracker<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.over_limit {
+            return Err(io::Error::other("record too large"));
+        }
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let avail = self.inner.fill_buf()?;
+        if avail.is_empty() {
+            self.eof = true;
+            return Ok(0);
+        }
+        let window = avail.get(..out.len().min(avail.len())).unwrap_or(avail);
+        let take = window
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(window.len(), |p| p + 1);
+        let chunk = window.get(..take).unwrap_or(window);
+        for (d, s) in out.iter_mut().zip(chunk) {
+            *d = *s;
+        }
+        let delimiter = self.delimiter;
+        self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
+        if chunk.last() == Some(&b'\n') {
+            self.newlines += 1;
+        }
+        self.last = chunk.last().copied().or(self.last);
+        self.bytes += take as u64;
+        self.inner.consume(take);
+        if self.bytes > MAX_RECORD_BYTES || self.delimiters > MAX_RECORD_DELIMITERS {
+            self.over_limit = true;
+            return Err(io::Error::other("record too large"));
+        }
+        Ok(take)
+    }
+}
+
+/// Reads records of a CSV or TSV stream.
+pub(crate) struct CsvReader {
+    info: SourceInfo,
+    csv: ::csv::Reader<LineTracker<Stream>>,
+    done: bool,
+}
+
+impl CsvReader {
+    /// Sniffs the delimiter unless given (TSV is always TAB) and reads the
+    /// header.
+    pub(crate) fn new(
+        name: &str,
+        mut stream: Stream,
+        format: InputFormat,
+        delimiter: Option<u8>,
+    ) -> Result<Self, InputError> {
+        let (delimiter, stream) = match (delimiter, format) {
+            (Some(d), _) => (d, stream),
+            (None, InputFormat::Tsv) => (b'\t', stream),
+            (None, _) => {
+                let prefix =
+                    read_up_to(&mut stream, SNIFF_BYTES).map_err(|e| InputError::io(name, e))?;
+                let complete = prefix.len() < SNIFF_BYTES;
+                (sniff_delimiter(&prefix, complete), unread(prefix, stream))
+            }
+        };
+        let csv = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .buffer_capacity(BUFFER)
+            .from_reader(LineTracker::new(stream, delimiter));
+        let mut reader = CsvReader {
+            info: SourceInfo {
+                name: name.to_string(),
+                format,
+                delimiter: Some(delimiter),
+                columns: Vec::new(),
+            },
+            csv,
+            done: false,
+        };
+        let mut header = ByteRecord::new();
+        let line = match reader.read_raw(&mut header)? {
+            Some(line) => line,
+            None => return Err(InputError::new(name, None, InputErrorKind::NoHeader)),
+        };
+        if header.len() > MAX_CELLS {
+            return Err(InputError::new(
+                name,
+                Some(line),
+                InputErrorKind::TooManyColumns,
+            ));
+        }
+        let mut columns = Vec::with_capacity(header.len());
+        for (i, cell) in header.iter().enumerate() {
+            if cell.len() > MAX_FIELD_BYTES {
+                let message = format!(
+                    "header cell {} is larger than {} MiB",
+                    i + 1,
+                    MAX_FIELD_BYTES >> 20
+                );
+                return Err(InputError::new(
+                    name,
+                    Some(line),
+                    InputErrorKind::TooLarge(message),
+                ));
+            }
+            match std::str::from_utf8(cell) {
+                Ok(s) => columns.push(s.to_string()),
+                Err(_) => {
+                    return Err(InputError::new(
+                        name,
+                        Some(line),
+                        InputErrorKind::HeaderNotUtf8 { column: i + 1 },
+                    ));
+                }
+            }
+        }
+        reader.info.columns = columns;
+        Ok(reader)
+    }
+
+    pub(crate) fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// Parses the next record into `rec`, returning the line where it starts.
+    fn read_raw(&mut self, rec: &mut ByteRecord) -> Result<Option<u64>, InputError> {
+        self.csv.get_mut().mark();
+        match self.csv.read_byte_record(rec) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let inner_newlines = rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+                Ok(Some(
+                    self.csv
+                        .get_ref()
+                        .end_line()
+                        .saturating_sub(inner_newlines)
+                        .max(1),
+                ))
+            }
+            Err(e) => {
+                let tracker = self.csv.get_ref();
+                if tracker.over_limit {
+                    let message = format!(
+                        "the record starting here is larger than {} MiB or has more than {} cells; \
+                         is a quote left open?",
+                        MAX_RECORD_BYTES >> 20,
+                        MAX_RECORD_DELIMITERS
+                    );
+                    return Err(InputError::new(
+                        &self.info.name,
+                        Some(tracker.mark_line),
+                        InputErrorKind::TooLarge(message),
+                    ));
+                }
+                let io = match e.into_kind() {
+                    ::csv::ErrorKind::Io(io) => io,
+                    other => io::Error::other(format!("{other:?}")),
+                };
+                Err(InputError::io(&self.info.name, io))
+            }
+        }
+    }
+
+    /// Reads the next row into `rec`: `Ok(false)` at the end, a row error for
+    /// a row with the wrong number of cells, an oversized cell or a cell that
+    /// is not UTF-8. Blank lines are skipped.
+    pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        if self.done {
+            return Ok(false);
+        }
+        let header_len = self.info.columns.len();
+        loop {
+            let line = match self.read_raw(rec.csv_buffer()) {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    self.done = true;
+                    return Ok(false);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Err(ReadError::Fatal(e));
+                }
+            };
+            rec.line = line;
+            let cells = rec.csv_buffer();
+            // A line of spaces is one blank cell: skip it as a blank line,
+            // unless the file has a single column (then it is an empty value).
+            if header_len > 1
+                && cells.len() == 1
+                && cells
+                    .get(0)
+                    .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
+            {
+                continue;
+            }
+            return self
+                .check(cells, line)
+                .map(|()| true)
+                .map_err(ReadError::Row);
+        }
+    }
+
+    fn check(&self, cells: &ByteRecord, line: u64) -> Result<(), RowError> {
+        let name = &self.info.name;
+        let header_len = self.info.columns.len();
+        if cells.len() > MAX_CELLS {
+            return Err(RowError::new(
+                name,
+                line,
+                format!("the row has more than {MAX_CELLS} cells"),
+            ));
+        }
+        if cells.len() != header_len {
+            let message = format!(
+                "the row has {} cells, the header has {}",
+                cells.len(),
+                header_len
+            );
+            return Err(RowError::new(name, line, message));
+        }
+        for (i, cell) in cells.iter().enumerate() {
+            let column = || column_label(&self.info.columns, i);
+            if cell.len() > MAX_FIELD_BYTES {
+                let message = format!("the cell is larger than {} MiB", MAX_FIELD_BYTES >> 20);
+                return Err(RowError::new(name, line, message).with_column(column()));
+            }
+            if std::str::from_utf8(cell).is_err() {
+                let shown = escape_bytes(cell.get(..200).unwrap_or(cell));
+                return Err(RowError::new(
+                    name,
+                    line,
+                    "is not valid UTF-8 (try --encoding windows-1252)",
+                )
+                .with_column(column())
+                .with_value(&shown));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_each_delimiter() {
+        let cases: [(&str, u8); 9] = [
+            ("a,b,c\n1,2,3\n", b','),
+            ("a;b;c\n1;2,5;3\n", b';'),
+            ("a\tb\tc\n1\t2, 3\t4\n", b'\t'),
+            ("a|b|c\n1|2|3\n", b'|'),
+            ("single\n1\n2\n", b','),
+            ("", b','),
+            // commas in the header's quoted names do not count
+            ("\"a,x\";\"b,y\";c\n1;2;3\n", b';'),
+            // the header has one comma and one semicolon: the rows decide
+            ("name;cost, eur\nx;1\ny;2\n", b';'),
+            // a quoted cell spanning lines is one record
+            ("a,b\n\"x\ny;z;w\",2\n3,4\n", b','),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                sniff_delimiter(text.as_bytes(), true) as char,
+                want as char,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sniffer_ignores_a_cut_last_line() {
+        // Only the header is complete: the cut line is not compared.
+        assert_eq!(sniff_delimiter(b"a;b\n1;2;3;4", false), b';');
+        assert_eq!(count_delimiters(b"a;b\n1;2;3;4", b';', false, 5), vec![1]);
+        assert_eq!(
+            count_delimiters(b"a;b\r\n1;2;3;4", b';', true, 5),
+            vec![1, 3]
+        );
+    }
+}

@@ -1,0 +1,1064 @@
+//! JSON and NDJSON reading: a streaming byte scanner finds the records, serde_json parses each.
+//!
+//! A JSON document is never deserialized whole. [`Scanner`] walks the bytes of
+//! a `BufRead` — aware of strings, escapes and brackets, counting lines and
+//! nesting depth — to find the array of records and cut out each element,
+//! which `serde_json` then parses into a map. Only one element is in memory at
+//! a time, at most [`MAX_ELEMENT_BYTES`].
+//!
+//! The columns (top-level keys, in first-seen order) must be known before any
+//! row is written, so a JSON input is read twice: a first pass checks the
+//! structure, resolves which array holds the records and collects the keys; a
+//! second pass yields the records. A file is simply opened again; standard
+//! input is first read into memory (at most [`MAX_STDIN_JSON_BYTES`]). NDJSON
+//! is read the same way, line by line.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufRead, Cursor};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json};
+
+use super::error::{InputError, InputErrorKind, RowError};
+use super::stream::{Stream, prepare};
+use super::{
+    Encoding, InputFormat, MAX_CELLS, MAX_ELEMENT_BYTES, MAX_JSON_DEPTH, ReadError, Record,
+    SourceInfo,
+};
+
+/// Standard input read as JSON is held in memory up to this size.
+pub const MAX_STDIN_JSON_BYTES: usize = 512 * 1024 * 1024;
+/// Longest object key.
+const MAX_KEY_BYTES: usize = 1024 * 1024;
+/// Memory allowed for the distinct keys collected by the first pass.
+const KEY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Where a JSON input can be read from, as often as needed.
+pub(crate) enum Reopen {
+    /// A file, opened again for each pass and decoded as given.
+    Path(PathBuf, Encoding),
+    /// Bytes already decoded to UTF-8 (standard input, or bytes handed over).
+    Memory(Arc<[u8]>),
+}
+
+struct Shared(Arc<[u8]>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Reopen {
+    pub(crate) fn open(&self) -> io::Result<Stream> {
+        match self {
+            Reopen::Path(path, encoding) => prepare(Box::new(File::open(path)?), *encoding),
+            Reopen::Memory(bytes) => Ok(Box::new(Cursor::new(Shared(Arc::clone(bytes))))),
+        }
+    }
+}
+
+/// An error of the scanner: I/O, or a problem at a line.
+pub(crate) enum ScanError {
+    Io(io::Error),
+    At {
+        line: Option<u64>,
+        kind: InputErrorKind,
+    },
+}
+
+impl ScanError {
+    fn syntax(line: u64, message: impl Into<String>) -> Self {
+        ScanError::At {
+            line: Some(line),
+            kind: InputErrorKind::Syntax(message.into()),
+        }
+    }
+
+    pub(crate) fn into_input(self, file: &str) -> InputError {
+        match self {
+            ScanError::Io(e) => InputError::io(file, e),
+            ScanError::At { line, kind } => InputError::new(file, line, kind),
+        }
+    }
+}
+
+impl From<io::Error> for ScanError {
+    fn from(e: io::Error) -> Self {
+        ScanError::Io(e)
+    }
+}
+
+/// Where the bytes a scan goes over are copied, up to a limit.
+pub(crate) struct Capture {
+    buf: Vec<u8>,
+    limit: usize,
+    active: bool,
+    overflow: bool,
+}
+
+impl Capture {
+    /// A capture that keeps nothing.
+    fn off() -> Self {
+        Capture {
+            buf: Vec::new(),
+            limit: 0,
+            active: false,
+            overflow: false,
+        }
+    }
+
+    fn start(&mut self, limit: usize) {
+        self.buf.clear();
+        if self.buf.capacity() > 4 * 1024 * 1024 {
+            self.buf = Vec::new();
+        }
+        self.limit = limit;
+        self.active = true;
+        self.overflow = false;
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        if !self.active || self.overflow {
+            return;
+        }
+        if self.buf.len() + bytes.len() > self.limit {
+            self.overflow = true;
+            self.buf = Vec::new();
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// What a value starting with this byte is, for messages.
+fn kind_of(first: u8) -> &'static str {
+    match first {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a bool",
+        b'n' => "null",
+        _ => "a number",
+    }
+}
+
+/// A byte-level JSON scanner over a `BufRead` that tracks line numbers and
+/// nesting depth. It checks brackets and strings, not the full grammar (each
+/// record's own text is checked by `serde_json`).
+pub(crate) struct Scanner<R> {
+    inner: R,
+    /// The line of the next byte.
+    line: u64,
+    /// Objects and arrays open at the current position.
+    depth: usize,
+    /// Memory left for collected keys.
+    budget: usize,
+}
+
+impl<R: BufRead> Scanner<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Scanner {
+            inner,
+            line: 1,
+            depth: 0,
+            budget: KEY_BUDGET,
+        }
+    }
+
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        Ok(self.inner.fill_buf()?.first().copied())
+    }
+
+    /// Consumes one byte.
+    fn bump(&mut self, cap: &mut Capture) -> io::Result<Option<u8>> {
+        let b = self.peek()?;
+        if let Some(b) = b {
+            cap.push(&[b]);
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.inner.consume(1);
+        }
+        Ok(b)
+    }
+
+    /// Consumes bytes up to the first one for which `stop` holds, which it
+    /// returns without consuming (`None` at the end), with the count consumed.
+    fn advance_until(
+        &mut self,
+        cap: &mut Capture,
+        stop: impl Fn(u8) -> bool,
+    ) -> io::Result<(usize, Option<u8>)> {
+        let mut count = 0;
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok((count, None));
+            }
+            let pos = buf.iter().position(|&b| stop(b));
+            let n = pos.unwrap_or(buf.len());
+            let part = buf.get(..n).unwrap_or(buf);
+            self.line += part.iter().filter(|&&b| b == b'\n').count() as u64;
+            cap.push(part);
+            let found = pos.and_then(|p| buf.get(p).copied());
+            self.inner.consume(n);
+            count += n;
+            if found.is_some() {
+                return Ok((count, found));
+            }
+        }
+    }
+
+    /// Skips whitespace and returns the next byte, not consumed.
+    fn skip_ws(&mut self) -> io::Result<Option<u8>> {
+        Ok(self.advance_until(&mut Capture::off(), |b| !is_ws(b))?.1)
+    }
+
+    fn found(b: Option<u8>) -> String {
+        match b {
+            None => "the end of the input".to_string(),
+            Some(b) if b.is_ascii_graphic() => format!("`{}`", char::from(b)),
+            Some(b) => format!("byte 0x{b:02X}"),
+        }
+    }
+
+    /// Consumes a string; the next byte must be its opening quote.
+    fn string(&mut self, cap: &mut Capture) -> Result<(), ScanError> {
+        let start = self.line;
+        self.bump(cap)?;
+        loop {
+            match self.advance_until(cap, |b| b == b'"' || b == b'\\')?.1 {
+                Some(b'\\') => {
+                    self.bump(cap)?;
+                    if self.bump(cap)?.is_none() {
+                        return Err(ScanError::syntax(start, "a string is not closed"));
+                    }
+                }
+                Some(_) => {
+                    self.bump(cap)?;
+                    return Ok(());
+                }
+                None => return Err(ScanError::syntax(start, "a string is not closed")),
+            }
+        }
+    }
+
+    /// Consumes `{` or `[`, one level deeper.
+    fn open(&mut self, cap: &mut Capture) -> Result<(), ScanError> {
+        if self.depth >= MAX_JSON_DEPTH {
+            return Err(ScanError::At {
+                line: Some(self.line),
+                kind: InputErrorKind::TooDeep,
+            });
+        }
+        self.depth += 1;
+        self.bump(cap)?;
+        Ok(())
+    }
+
+    /// Consumes one value of any kind; the next byte must be its first.
+    pub(crate) fn value(&mut self, cap: &mut Capture) -> Result<(), ScanError> {
+        let start = self.line;
+        match self.peek()? {
+            Some(b'"') => self.string(cap),
+            Some(b'{' | b'[') => {
+                let mut stack: Vec<u8> = Vec::new();
+                loop {
+                    let next = self
+                        .advance_until(cap, |b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))?
+                        .1;
+                    match next {
+                        None => {
+                            let what = if stack.first() == Some(&b'[') {
+                                "an array"
+                            } else {
+                                "an object"
+                            };
+                            return Err(ScanError::syntax(
+                                start,
+                                format!("{what} starting here is not closed"),
+                            ));
+                        }
+                        Some(b'"') => self.string(cap)?,
+                        Some(open @ (b'{' | b'[')) => {
+                            self.open(cap)?;
+                            stack.push(open);
+                        }
+                        Some(close) => {
+                            let expected = if stack.pop() == Some(b'[') {
+                                b']'
+                            } else {
+                                b'}'
+                            };
+                            if close != expected {
+                                let message = format!(
+                                    "expected `{}` but found `{}`",
+                                    char::from(expected),
+                                    char::from(close)
+                                );
+                                return Err(ScanError::syntax(self.line, message));
+                            }
+                            self.depth = self.depth.saturating_sub(1);
+                            self.bump(cap)?;
+                            if stack.is_empty() {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+            }
+            other => {
+                let stop =
+                    |b: u8| is_ws(b) || matches!(b, b',' | b':' | b'"' | b'{' | b'[' | b'}' | b']');
+                let (count, _) = self.advance_until(cap, stop)?;
+                if count == 0 {
+                    return Err(ScanError::syntax(
+                        start,
+                        format!("expected a value, found {}", Self::found(other)),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn skip_value(&mut self) -> Result<(), ScanError> {
+        self.value(&mut Capture::off())
+    }
+
+    /// Skips whitespace, then consumes `want`.
+    fn expect(&mut self, want: u8) -> Result<(), ScanError> {
+        let b = self.skip_ws()?;
+        if b != Some(want) {
+            let message = format!("expected `{}`, found {}", char::from(want), Self::found(b));
+            return Err(ScanError::syntax(self.line, message));
+        }
+        self.bump(&mut Capture::off())?;
+        Ok(())
+    }
+
+    /// Reads an object key; the next byte must be its opening quote.
+    fn key(&mut self) -> Result<String, ScanError> {
+        let line = self.line;
+        let mut cap = Capture::off();
+        cap.start(MAX_KEY_BYTES);
+        self.string(&mut cap)?;
+        if cap.overflow {
+            let message = format!("an object key is longer than {} MiB", MAX_KEY_BYTES >> 20);
+            return Err(ScanError::At {
+                line: Some(line),
+                kind: InputErrorKind::TooLarge(message),
+            });
+        }
+        let raw = cap
+            .buf
+            .get(1..cap.buf.len().saturating_sub(1))
+            .unwrap_or(&[]);
+        if !raw.contains(&b'\\') {
+            return Ok(String::from_utf8_lossy(raw).into_owned());
+        }
+        Ok(serde_json::from_slice::<String>(&cap.buf)
+            .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned()))
+    }
+
+    /// Steps through an object opened with [`Scanner::open`]: returns the next
+    /// key with the scanner at the start of its value, or `None` once the
+    /// closing brace is consumed.
+    fn next_key(&mut self, first: &mut bool) -> Result<Option<String>, ScanError> {
+        let mut b = self.skip_ws()?;
+        if b.is_none() {
+            return Err(ScanError::syntax(
+                self.line,
+                "the input ends inside an object (is the file cut short?)",
+            ));
+        }
+        if !*first || b == Some(b'}') {
+            match b {
+                Some(b'}') => {
+                    self.bump(&mut Capture::off())?;
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(None);
+                }
+                Some(b',') if !*first => {
+                    self.bump(&mut Capture::off())?;
+                    b = self.skip_ws()?;
+                }
+                other => {
+                    let message = format!(
+                        "expected `,` or `}}` in an object, found {}",
+                        Self::found(other)
+                    );
+                    return Err(ScanError::syntax(self.line, message));
+                }
+            }
+        }
+        *first = false;
+        if b != Some(b'"') {
+            let message = format!("expected a key in quotes, found {}", Self::found(b));
+            return Err(ScanError::syntax(self.line, message));
+        }
+        let key = self.key()?;
+        self.expect(b':')?;
+        self.skip_ws()?;
+        Ok(Some(key))
+    }
+
+    /// Steps through an array opened with [`Scanner::open`]: returns the line
+    /// of the next element with the scanner at its first byte, or `None` once
+    /// the closing bracket is consumed.
+    fn next_element(&mut self, first: &mut bool) -> Result<Option<u64>, ScanError> {
+        let b = self.skip_ws()?;
+        if b == Some(b']') {
+            self.bump(&mut Capture::off())?;
+            self.depth = self.depth.saturating_sub(1);
+            return Ok(None);
+        }
+        if b.is_none() {
+            return Err(ScanError::syntax(
+                self.line,
+                "the input ends inside an array (is the file cut short?)",
+            ));
+        }
+        if !*first {
+            if b != Some(b',') {
+                let message = format!("expected `,` or `]` in an array, found {}", Self::found(b));
+                return Err(ScanError::syntax(self.line, message));
+            }
+            self.bump(&mut Capture::off())?;
+            self.skip_ws()?;
+        }
+        *first = false;
+        Ok(Some(self.line))
+    }
+
+    /// Collects the keys of the object that comes next.
+    fn collect_keys(&mut self, set: &mut KeySet) -> Result<(), ScanError> {
+        self.open(&mut Capture::off())?;
+        let mut first = true;
+        while let Some(key) = self.next_key(&mut first)? {
+            let line = self.line;
+            set.insert(key, &mut self.budget)
+                .map_err(|kind| ScanError::At {
+                    line: Some(line),
+                    kind,
+                })?;
+            self.skip_value()?;
+        }
+        Ok(())
+    }
+
+    /// Goes through the array that comes next, collecting the keys of its
+    /// objects. Returns the number of elements and of objects among them.
+    fn collect_array(&mut self, set: &mut KeySet) -> Result<(usize, usize), ScanError> {
+        self.open(&mut Capture::off())?;
+        let mut first = true;
+        let (mut elements, mut objects) = (0, 0);
+        while self.next_element(&mut first)?.is_some() {
+            elements += 1;
+            if self.peek()? == Some(b'{') {
+                objects += 1;
+                self.collect_keys(set)?;
+            } else {
+                self.skip_value()?;
+            }
+        }
+        Ok((elements, objects))
+    }
+
+    /// Inside the object that comes next, looks for the array at `path`
+    /// (keys, outermost first) and collects its keys. Top-level keys are
+    /// listed in `seen` when given.
+    fn find_records(
+        &mut self,
+        path: &[String],
+        set: &mut KeySet,
+        mut seen: Option<&mut Vec<String>>,
+    ) -> Result<bool, ScanError> {
+        self.open(&mut Capture::off())?;
+        let mut first = true;
+        let mut found = false;
+        while let Some(key) = self.next_key(&mut first)? {
+            if let Some(seen) = seen.as_deref_mut() {
+                if seen.len() < 50 {
+                    seen.push(key.clone());
+                }
+            }
+            let next = self.peek()?;
+            match path.split_first() {
+                Some((head, rest)) if !found && *head == key => {
+                    if rest.is_empty() && next == Some(b'[') {
+                        self.collect_array(set)?;
+                        found = true;
+                    } else if !rest.is_empty() && next == Some(b'{') {
+                        found = self.find_records(rest, set, None)?;
+                    } else {
+                        self.skip_value()?;
+                    }
+                }
+                _ => self.skip_value()?,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Inside the object that comes next, moves to just inside the array at
+    /// `path`. Returns false (the object consumed) if there is none.
+    fn seek_records(&mut self, path: &[String]) -> Result<bool, ScanError> {
+        self.open(&mut Capture::off())?;
+        let mut first = true;
+        while let Some(key) = self.next_key(&mut first)? {
+            let next = self.peek()?;
+            match path.split_first() {
+                Some((head, rest)) if *head == key => {
+                    if rest.is_empty() && next == Some(b'[') {
+                        self.open(&mut Capture::off())?;
+                        return Ok(true);
+                    } else if !rest.is_empty() && next == Some(b'{') {
+                        if self.seek_records(rest)? {
+                            return Ok(true);
+                        }
+                    } else {
+                        self.skip_value()?;
+                    }
+                }
+                _ => self.skip_value()?,
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Distinct keys in first-seen order.
+#[derive(Default)]
+struct KeySet {
+    names: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl KeySet {
+    fn insert(&mut self, key: String, budget: &mut usize) -> Result<(), InputErrorKind> {
+        if self.seen.contains(&key) {
+            return Ok(());
+        }
+        if self.names.len() >= MAX_CELLS {
+            return Err(InputErrorKind::TooManyColumns);
+        }
+        let cost = 2 * key.len() + 64;
+        if *budget < cost {
+            let message = format!(
+                "the records have more than {} MiB of distinct keys",
+                KEY_BUDGET >> 20
+            );
+            return Err(InputErrorKind::TooLarge(message));
+        }
+        *budget -= cost;
+        self.seen.insert(key.clone());
+        self.names.push(key);
+        Ok(())
+    }
+}
+
+/// What the first pass found: where the records are and their keys.
+struct Layout {
+    /// Keys leading to the array of records; empty for a top-level array.
+    path: Vec<String>,
+    columns: Vec<String>,
+}
+
+/// The first pass over a JSON document.
+fn scan_layout<R: BufRead>(
+    sc: &mut Scanner<R>,
+    records: Option<&[String]>,
+) -> Result<Layout, ScanError> {
+    let mut set = KeySet::default();
+    // Errors about what the document holds (as opposed to how it is written)
+    // wait until the end is checked: a JSON Lines file read as JSON should
+    // be told so.
+    let layout: Result<Layout, InputErrorKind> = match (sc.skip_ws()?, records) {
+        (None, _) => {
+            return Err(ScanError::At {
+                line: None,
+                kind: InputErrorKind::Syntax(
+                    "the file is empty; expected an array of objects".to_string(),
+                ),
+            });
+        }
+        (Some(b'['), None) => {
+            sc.collect_array(&mut set)?;
+            Ok(Layout {
+                path: Vec::new(),
+                columns: set.names,
+            })
+        }
+        (Some(b'['), Some(_)) => {
+            let message =
+                "the document is an array: --records applies to an object that holds the records";
+            return Err(ScanError::At {
+                line: None,
+                kind: InputErrorKind::Unsupported(message.to_string()),
+            });
+        }
+        (Some(b'{'), Some(path)) => {
+            let mut seen = Vec::new();
+            if sc.find_records(path, &mut set, Some(&mut seen))? {
+                Ok(Layout {
+                    path: path.to_vec(),
+                    columns: set.names,
+                })
+            } else {
+                Err(InputErrorKind::RecordsNotFound {
+                    key: path.join("."),
+                    keys: seen,
+                })
+            }
+        }
+        (Some(b'{'), None) => auto_records(sc)?,
+        (other, _) => {
+            let message = format!(
+                "expected an array of objects or an object holding one, found {}",
+                Scanner::<R>::found(other)
+            );
+            return Err(ScanError::syntax(sc.line, message));
+        }
+    };
+    let after = sc.skip_ws()?;
+    if let Some(b) = after {
+        let hint = if b == b'{' {
+            "; for one object per line, use --input-format ndjson"
+        } else {
+            ""
+        };
+        let message = format!(
+            "unexpected {} after the JSON document{hint}",
+            Scanner::<R>::found(Some(b))
+        );
+        return Err(ScanError::syntax(sc.line, message));
+    }
+    layout.map_err(|kind| ScanError::At { line: None, kind })
+}
+
+/// Finds the one top-level key of an object that holds an array of objects.
+fn auto_records<R: BufRead>(
+    sc: &mut Scanner<R>,
+) -> Result<Result<Layout, InputErrorKind>, ScanError> {
+    sc.open(&mut Capture::off())?;
+    let mut first = true;
+    let mut candidates: Vec<(String, KeySet)> = Vec::new();
+    let mut empty_arrays: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    while let Some(key) = sc.next_key(&mut first)? {
+        let fresh = seen.len() < MAX_CELLS && seen.insert(key.clone());
+        if fresh && sc.peek()? == Some(b'[') {
+            let mut set = KeySet::default();
+            let (elements, objects) = sc.collect_array(&mut set)?;
+            if objects > 0 {
+                candidates.push((key, set));
+            } else if elements == 0 {
+                empty_arrays.push(key);
+            }
+        } else {
+            sc.skip_value()?;
+        }
+    }
+    if candidates.len() > 1 {
+        let keys = candidates.into_iter().map(|(k, _)| k).collect();
+        return Ok(Err(InputErrorKind::AmbiguousRecords(keys)));
+    }
+    if let Some((key, set)) = candidates.pop() {
+        return Ok(Ok(Layout {
+            path: vec![key],
+            columns: set.names,
+        }));
+    }
+    Ok(match empty_arrays.pop() {
+        Some(key) if empty_arrays.is_empty() => Ok(Layout {
+            path: vec![key],
+            columns: Vec::new(),
+        }),
+        _ => Err(InputErrorKind::NoRecords),
+    })
+}
+
+/// Tells a JSON document from JSON Lines in a stream starting with `{`: more
+/// than one value means one object per line.
+pub(crate) fn detect_object_stream<R: BufRead>(reader: R) -> InputFormat {
+    let mut sc = Scanner::new(reader);
+    let more =
+        sc.skip_ws().is_ok() && sc.skip_value().is_ok() && matches!(sc.skip_ws(), Ok(Some(_)));
+    if more {
+        InputFormat::Ndjson
+    } else {
+        InputFormat::Json
+    }
+}
+
+/// Reads the records of a JSON document.
+pub(crate) struct JsonReader {
+    info: SourceInfo,
+    scanner: Scanner<Stream>,
+    first: bool,
+    done: bool,
+    capture: Capture,
+}
+
+impl JsonReader {
+    /// Runs the first pass and opens the second. `records` names the key
+    /// holding the records; a dotted `a.b` reaches into nested objects when no
+    /// top-level key has that exact name.
+    pub(crate) fn open(
+        name: &str,
+        source: Reopen,
+        records: Option<&str>,
+    ) -> Result<Self, InputError> {
+        let pass1 = |path: Option<&[String]>| -> Result<Layout, InputError> {
+            let stream = source.open().map_err(|e| InputError::io(name, e))?;
+            scan_layout(&mut Scanner::new(stream), path).map_err(|e| e.into_input(name))
+        };
+        let layout = match records {
+            None => pass1(None)?,
+            Some(key) => {
+                let whole = [key.to_string()];
+                match pass1(Some(&whole)) {
+                    Err(InputError {
+                        kind: InputErrorKind::RecordsNotFound { .. },
+                        ..
+                    }) if key.contains('.') => {
+                        let parts: Vec<String> = key.split('.').map(str::to_string).collect();
+                        pass1(Some(&parts))?
+                    }
+                    other => other?,
+                }
+            }
+        };
+        let stream = source.open().map_err(|e| InputError::io(name, e))?;
+        let mut scanner = Scanner::new(stream);
+        let ready = (|| -> Result<bool, ScanError> {
+            scanner.skip_ws()?;
+            if layout.path.is_empty() {
+                scanner.open(&mut Capture::off())?;
+                Ok(true)
+            } else {
+                scanner.seek_records(&layout.path)
+            }
+        })()
+        .map_err(|e| e.into_input(name))?;
+        if !ready {
+            let message = "the file changed while it was read".to_string();
+            return Err(InputError::new(name, None, InputErrorKind::Syntax(message)));
+        }
+        Ok(JsonReader {
+            info: SourceInfo {
+                name: name.to_string(),
+                format: InputFormat::Json,
+                delimiter: None,
+                columns: layout.columns,
+            },
+            scanner,
+            first: true,
+            done: false,
+            capture: Capture::off(),
+        })
+    }
+
+    pub(crate) fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        if self.done {
+            return Ok(false);
+        }
+        let name = &self.info.name;
+        let fatal = |e: ScanError| ReadError::Fatal(e.into_input(name));
+        let line = match self.scanner.next_element(&mut self.first) {
+            Ok(Some(line)) => line,
+            Ok(None) => {
+                self.done = true;
+                return Ok(false);
+            }
+            Err(e) => {
+                self.done = true;
+                return Err(fatal(e));
+            }
+        };
+        self.capture.start(MAX_ELEMENT_BYTES);
+        if let Err(e) = self.scanner.value(&mut self.capture) {
+            self.done = true;
+            return Err(fatal(e));
+        }
+        if self.capture.overflow {
+            let message = format!("the element is larger than {} MiB", MAX_ELEMENT_BYTES >> 20);
+            return Err(ReadError::Row(RowError::new(name, line, message)));
+        }
+        let map = parse_object(&self.capture.buf, name, line).map_err(ReadError::Row)?;
+        rec.set_json(line, map);
+        Ok(true)
+    }
+}
+
+/// Parses one record's text, which starts at `line`.
+fn parse_object(bytes: &[u8], file: &str, line: u64) -> Result<Map<String, Json>, RowError> {
+    let first = bytes.iter().copied().find(|&b| !is_ws(b)).unwrap_or(b'n');
+    if first != b'{' {
+        return Err(RowError::new(
+            file,
+            line,
+            format!("the record is {}, not an object", kind_of(first)),
+        ));
+    }
+    serde_json::from_slice::<Map<String, Json>>(bytes).map_err(|e| {
+        let text = e.to_string();
+        let message = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(m, _)| m);
+        let at = line + (e.line() as u64).saturating_sub(1);
+        RowError::new(file, at, format!("invalid JSON: {message}"))
+    })
+}
+
+/// Reads a line of at most `limit` bytes into `buf` (a longer line is
+/// consumed but not kept). `None` at the end; `Some(true)` for a line that was
+/// too long.
+fn read_line_bounded<R: BufRead + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<bool>> {
+    buf.clear();
+    let mut any = false;
+    let mut too_long = false;
+    loop {
+        let avail = reader.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(if any { Some(too_long) } else { None });
+        }
+        any = true;
+        let newline = avail.iter().position(|&b| b == b'\n');
+        let n = newline.map_or(avail.len(), |p| p + 1);
+        let part = avail.get(..n).unwrap_or(avail);
+        if !too_long && buf.len() + part.len() <= limit {
+            buf.extend_from_slice(part);
+        } else {
+            too_long = true;
+            buf.clear();
+        }
+        reader.consume(n);
+        if newline.is_some() {
+            return Ok(Some(too_long));
+        }
+    }
+}
+
+/// Reads the records of a JSON Lines (NDJSON) input: one object per line,
+/// blank lines skipped.
+pub(crate) struct NdjsonReader {
+    info: SourceInfo,
+    stream: Stream,
+    line: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl NdjsonReader {
+    /// Runs the first pass (collecting keys) and opens the second.
+    pub(crate) fn open(name: &str, source: Reopen) -> Result<Self, InputError> {
+        let mut stream = source.open().map_err(|e| InputError::io(name, e))?;
+        let mut set = KeySet::default();
+        let mut budget = KEY_BUDGET;
+        let mut buf = Vec::new();
+        let mut line = 0;
+        while let Some(too_long) = read_line_bounded(&mut stream, &mut buf, MAX_ELEMENT_BYTES)
+            .map_err(|e| InputError::io(name, e))?
+        {
+            line += 1;
+            if too_long || buf.iter().copied().find(|&b| !is_ws(b)) != Some(b'{') {
+                continue;
+            }
+            // Lines that do not parse are row errors in the second pass.
+            let mut sc = Scanner::new(buf.as_slice());
+            sc.budget = budget;
+            sc.skip_ws().ok();
+            match sc.collect_keys(&mut set) {
+                Err(ScanError::At {
+                    kind: kind @ (InputErrorKind::TooManyColumns | InputErrorKind::TooLarge(_)),
+                    ..
+                }) => {
+                    return Err(InputError::new(name, Some(line), kind));
+                }
+                _ => budget = sc.budget,
+            }
+        }
+        Ok(NdjsonReader {
+            info: SourceInfo {
+                name: name.to_string(),
+                format: InputFormat::Ndjson,
+                delimiter: None,
+                columns: set.names,
+            },
+            stream: source.open().map_err(|e| InputError::io(name, e))?,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        })
+    }
+
+    pub(crate) fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        while !self.done {
+            let got = read_line_bounded(&mut self.stream, &mut self.buf, MAX_ELEMENT_BYTES);
+            let name = &self.info.name;
+            match got {
+                Err(e) => {
+                    self.done = true;
+                    return Err(ReadError::Fatal(InputError::io(name, e)));
+                }
+                Ok(None) => self.done = true,
+                Ok(Some(too_long)) => {
+                    self.line += 1;
+                    if too_long {
+                        let message =
+                            format!("the line is longer than {} MiB", MAX_ELEMENT_BYTES >> 20);
+                        return Err(ReadError::Row(RowError::new(name, self.line, message)));
+                    }
+                    if self.buf.iter().all(|&b| is_ws(b)) {
+                        continue;
+                    }
+                    let map = parse_object(&self.buf, name, self.line).map_err(ReadError::Row)?;
+                    rec.set_json(self.line, map);
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(text: &str, records: Option<&[String]>) -> Result<Layout, String> {
+        let mut sc = Scanner::new(text.as_bytes());
+        scan_layout(&mut sc, records).map_err(|e| e.into_input("t.json").to_string())
+    }
+
+    #[test]
+    fn finds_records_and_columns() {
+        let l = layout(r#"[{"a":1,"b":{"x":[1,"]"]}},{"c":"}\"{","a":2}]"#, None).unwrap();
+        assert!(l.path.is_empty());
+        assert_eq!(l.columns, ["a", "b", "c"]);
+        let l = layout(r#"{"meta":{"n":2},"tags":["x"],"items":[{"id":1}]}"#, None).unwrap();
+        assert_eq!(l.path, ["items"]);
+        assert_eq!(l.columns, ["id"]);
+        let l = layout(r#"{"items":[]}"#, None).unwrap();
+        assert_eq!(l.path, ["items"]);
+        let path = ["data".to_string(), "rows".to_string()];
+        let l = layout(r#"{"data":{"rows":[{"k\u0041":1}]}}"#, Some(&path)).unwrap();
+        assert_eq!(l.columns, ["kA"]);
+    }
+
+    #[test]
+    fn structure_errors() {
+        let cases = [
+            (
+                "",
+                "t.json: the file is empty; expected an array of objects",
+            ),
+            (
+                "[{\"a\":1}",
+                "t.json:1: the input ends inside an array (is the file cut short?)",
+            ),
+            ("[{\"a\":[1}]", "t.json:1: expected `]` but found `}`"),
+            (
+                "{\"a\":[{\"b\":1}]",
+                "t.json:1: the input ends inside an object (is the file cut short?)",
+            ),
+            (
+                "[{\"a\":1},\n{\"a\":",
+                "t.json:2: expected a value, found the end of the input",
+            ),
+            (
+                "[{\"a\":1},\n{\"a\":[",
+                "t.json:2: an array starting here is not closed",
+            ),
+            ("[{\"a\":\"x]", "t.json:1: a string is not closed"),
+            (
+                "[{\"a\":1]]",
+                "t.json:1: expected `,` or `}` in an object, found `]`",
+            ),
+            (
+                "{\"a\":1}\n{\"a\":2}",
+                "t.json:2: unexpected `{` after the JSON document; for one object per line, use --input-format ndjson",
+            ),
+            (
+                "42",
+                "t.json:1: expected an array of objects or an object holding one, found `4`",
+            ),
+            (
+                "{\"a\":1}",
+                "t.json: no array of objects found: expected an array of objects, or an object holding one",
+            ),
+            (
+                "{\"a\":[{}],\"b\":[{}]}",
+                "t.json: several keys hold arrays of objects: a, b; choose the one holding the tasks with --records KEY",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(layout(text, None).err().as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("[{}{}]", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            layout(&deep, None).err().as_deref(),
+            Some("t.json:1: nesting deeper than 128 levels")
+        );
+        let ok = format!("[{}{}]", "[".repeat(120), "]".repeat(120));
+        assert!(layout(&ok, None).is_ok());
+    }
+
+    #[test]
+    fn detects_json_lines() {
+        assert_eq!(
+            detect_object_stream(&b"{\"a\":1}\n{\"a\":2}\n"[..]),
+            InputFormat::Ndjson
+        );
+        assert_eq!(
+            detect_object_stream(&b"{\"a\":[{\"b\":1}]}\n"[..]),
+            InputFormat::Json
+        );
+    }
+
+    #[test]
+    fn bounded_lines() {
+        let mut input = &b"abc\nlonger line\nx"[..];
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            Some(false)
+        );
+        assert_eq!(buf, b"abc\n");
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            Some(true)
+        );
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            Some(false)
+        );
+        assert_eq!(buf, b"x");
+        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), None);
+    }
+}

@@ -1,0 +1,479 @@
+//! Reading task inventories (CSV, TSV, JSON, NDJSON) into records, binding fields to columns, converting cells.
+//!
+//! Errors come in two kinds: an [`InputError`] stops reading (unreadable
+//! input, no header, broken JSON structure, a memory bound hit); a
+//! [`RowError`] concerns one row and reading goes on. Library code never
+//! prints and never panics on any input; memory per record is bounded (see
+//! the limits below and the docs of the `delimited` and `json` modules).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+mod delimited;
+mod error;
+mod json;
+mod stream;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use delimited::{MAX_RECORD_BYTES, MAX_RECORD_DELIMITERS, sniff_delimiter};
+pub use error::{InputError, InputErrorKind, MAX_VALUE_CHARS, RowError};
+pub use json::MAX_STDIN_JSON_BYTES;
+
+use delimited::CsvReader;
+use json::{JsonReader, NdjsonReader, Reopen};
+use stream::{Stream, prepare, read_all_bounded, read_up_to, unread};
+
+/// A cell (CSV) larger than this is a row error.
+pub const MAX_FIELD_BYTES: usize = 16 * 1024 * 1024;
+/// A row with more cells than this is a row error; a header with more is fatal.
+pub const MAX_CELLS: usize = 100_000;
+/// One JSON record (array element or NDJSON line) larger than this is a row error.
+pub const MAX_ELEMENT_BYTES: usize = 16 * 1024 * 1024;
+/// JSON nested deeper than this is a fatal error.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// The format of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Delimited text; the delimiter is sniffed unless given.
+    Csv,
+    /// Tab-separated text.
+    Tsv,
+    /// An array of objects, or an object holding one.
+    Json,
+    /// One object per line (JSON Lines).
+    Ndjson,
+}
+
+impl InputFormat {
+    /// The format an extension implies: `.csv` and `.txt` (delimiter sniffed),
+    /// `.tsv`, `.json`, `.jsonl` and `.ndjson`, in any case.
+    pub fn from_path(path: &Path) -> Option<InputFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Some(InputFormat::Csv),
+            "tsv" | "tab" => Some(InputFormat::Tsv),
+            "json" => Some(InputFormat::Json),
+            "jsonl" | "ndjson" => Some(InputFormat::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// Parses a format name as given to `--input-format`.
+    pub fn from_name(name: &str) -> Option<InputFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "csv" | "txt" => Some(InputFormat::Csv),
+            "tsv" => Some(InputFormat::Tsv),
+            "json" => Some(InputFormat::Json),
+            "ndjson" | "jsonl" => Some(InputFormat::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// The character encoding of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8; a byte-order mark is skipped, invalid bytes are row errors.
+    #[default]
+    Utf8,
+    /// windows-1252 (what Excel on Windows writes as "CSV"), decoded to UTF-8.
+    Windows1252,
+}
+
+/// How to read an input.
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    /// `None`: from the extension, else from the content.
+    pub format: Option<InputFormat>,
+    /// CSV delimiter; `None`: sniffed (see [`sniff_delimiter`]).
+    pub delimiter: Option<u8>,
+    pub encoding: Encoding,
+    /// JSON: the key of the array holding the records (`a.b` for nested
+    /// objects); `None`: the only key that holds an array of objects.
+    pub records: Option<String>,
+}
+
+/// Where an input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    Stdin,
+    Path(PathBuf),
+}
+
+impl InputSource {
+    /// `-` is standard input; anything else a path.
+    pub fn from_arg(arg: &str) -> InputSource {
+        if arg == "-" {
+            InputSource::Stdin
+        } else {
+            InputSource::Path(PathBuf::from(arg))
+        }
+    }
+
+    /// The name used in messages: the path as given, or `<stdin>`.
+    pub fn name(&self) -> String {
+        match self {
+            InputSource::Stdin => "<stdin>".to_string(),
+            InputSource::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// What is known about an input once its header (or first pass) is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// The name used in messages.
+    pub name: String,
+    pub format: InputFormat,
+    /// The CSV delimiter in use (`None` for JSON).
+    pub delimiter: Option<u8>,
+    /// Column names: the CSV header cells as written (possibly empty or
+    /// repeated), or the JSON records' top-level keys in first-seen order.
+    pub columns: Vec<String>,
+}
+
+/// The name of column `index` (0-based) for messages: its header, or
+/// `column N` (1-based) when the header cell is blank.
+pub fn column_label(columns: &[String], index: usize) -> String {
+    match columns.get(index) {
+        Some(name) if !name.trim().is_empty() => name.clone(),
+        _ => format!("column {}", index + 1),
+    }
+}
+
+/// One row of an input. Readers fill a caller-owned `Record` in place, so a
+/// CSV read reuses the same buffer; a record borrows nothing from the reader.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    line: u64,
+    /// CSV cells; every cell is valid UTF-8 (readers check it).
+    csv: ::csv::ByteRecord,
+    /// The object of a JSON record; when set, `csv` is unused.
+    json: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The cells of a [`Record`], by format.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordData<'r> {
+    /// CSV cells, all valid UTF-8.
+    Csv(&'r ::csv::ByteRecord),
+    /// A JSON object.
+    Json(&'r serde_json::Map<String, serde_json::Value>),
+}
+
+impl Record {
+    pub fn new() -> Self {
+        Record::default()
+    }
+
+    /// A CSV-like record from cells (for tests and hand-made tasks).
+    pub fn from_cells<S: AsRef<str>>(line: u64, cells: &[S]) -> Self {
+        let mut rec = Record {
+            line,
+            ..Record::default()
+        };
+        for cell in cells {
+            rec.csv.push_field(cell.as_ref().as_bytes());
+        }
+        rec
+    }
+
+    /// A JSON record from an object.
+    pub fn from_json(line: u64, object: serde_json::Map<String, serde_json::Value>) -> Self {
+        Record {
+            line,
+            csv: ::csv::ByteRecord::new(),
+            json: Some(object),
+        }
+    }
+
+    /// The line where the row starts (1-based): the CSV line of the record's
+    /// first character, or the line of the JSON element's opening brace.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    pub fn data(&self) -> RecordData<'_> {
+        match &self.json {
+            Some(m) => RecordData::Json(m),
+            None => RecordData::Csv(&self.csv),
+        }
+    }
+
+    /// The number of cells (CSV) or keys (JSON).
+    pub fn len(&self) -> usize {
+        match &self.json {
+            Some(m) => m.len(),
+            None => self.csv.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cell `index` of a CSV record as text; `None` past the last cell or for
+    /// a JSON record.
+    pub fn cell_str(&self, index: usize) -> Option<&str> {
+        match &self.json {
+            Some(_) => None,
+            None => std::str::from_utf8(self.csv.get(index)?).ok(),
+        }
+    }
+
+    /// The object of a JSON record.
+    pub fn json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.json.as_ref()
+    }
+
+    /// The CSV buffer, for a reader to fill.
+    fn csv_buffer(&mut self) -> &mut ::csv::ByteRecord {
+        self.json = None;
+        &mut self.csv
+    }
+
+    fn set_json(&mut self, line: u64, object: serde_json::Map<String, serde_json::Value>) {
+        self.line = line;
+        self.json = Some(object);
+    }
+}
+
+/// A failure to read the next row.
+#[derive(Debug)]
+pub enum ReadError {
+    /// This row is bad; the next [`InputReader::read`] goes on with the next.
+    Row(RowError),
+    /// Reading cannot go on; further reads return `Ok(false)`.
+    Fatal(InputError),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Row(e) => e.fmt(f),
+            ReadError::Fatal(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Reads the records of one input, streaming.
+pub struct InputReader {
+    inner: Inner,
+}
+
+enum Inner {
+    Csv(Box<CsvReader>),
+    Json(Box<JsonReader>),
+    Ndjson(Box<NdjsonReader>),
+}
+
+/// First bytes looked at to tell JSON from CSV.
+const DETECT_BYTES: usize = 4096;
+
+fn is_spreadsheet(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    matches!(
+        ext.as_deref(),
+        Some("xlsx" | "xlsm" | "xls" | "ods" | "numbers")
+    )
+}
+
+/// The first non-whitespace byte.
+fn first_byte(prefix: &[u8]) -> Option<u8> {
+    prefix.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+impl InputReader {
+    /// Opens an input and reads its header (CSV) or runs its first pass
+    /// (JSON). The format comes from `options`, else the extension, else the
+    /// content (`[` or `{` first: JSON or NDJSON; otherwise CSV).
+    pub fn open(source: &InputSource, options: &InputOptions) -> Result<InputReader, InputError> {
+        let path = match source {
+            InputSource::Stdin => {
+                return InputReader::from_reader("<stdin>", Box::new(io::stdin()), options);
+            }
+            InputSource::Path(path) => path,
+        };
+        let name = source.name();
+        if options.format.is_none() && is_spreadsheet(path) {
+            let message = "spreadsheet workbooks are not read: export the sheet as CSV".to_string();
+            return Err(InputError::new(
+                &name,
+                None,
+                InputErrorKind::Unsupported(message),
+            ));
+        }
+        let open = || -> Result<Stream, InputError> {
+            let file = File::open(path).map_err(|e| InputError::io(&name, e))?;
+            prepare(Box::new(file), options.encoding).map_err(|e| InputError::io(&name, e))
+        };
+        let reopen = || Reopen::Path(path.clone(), options.encoding);
+        let format = options.format.or_else(|| InputFormat::from_path(path));
+        let inner = match format {
+            Some(f @ (InputFormat::Csv | InputFormat::Tsv)) => Inner::Csv(Box::new(
+                CsvReader::new(&name, open()?, f, options.delimiter)?,
+            )),
+            Some(InputFormat::Json) => Inner::Json(Box::new(JsonReader::open(
+                &name,
+                reopen(),
+                options.records.as_deref(),
+            )?)),
+            Some(InputFormat::Ndjson) => {
+                Inner::Ndjson(Box::new(NdjsonReader::open(&name, reopen())?))
+            }
+            None => {
+                let mut stream = open()?;
+                let prefix =
+                    read_up_to(&mut stream, DETECT_BYTES).map_err(|e| InputError::io(&name, e))?;
+                match first_byte(&prefix) {
+                    Some(b'[') => Inner::Json(Box::new(JsonReader::open(
+                        &name,
+                        reopen(),
+                        options.records.as_deref(),
+                    )?)),
+                    Some(b'{') => {
+                        if json::detect_object_stream(open()?) == InputFormat::Ndjson {
+                            Inner::Ndjson(Box::new(NdjsonReader::open(&name, reopen())?))
+                        } else {
+                            Inner::Json(Box::new(JsonReader::open(
+                                &name,
+                                reopen(),
+                                options.records.as_deref(),
+                            )?))
+                        }
+                    }
+                    _ => Inner::Csv(Box::new(CsvReader::new(
+                        &name,
+                        unread(prefix, stream),
+                        InputFormat::Csv,
+                        options.delimiter,
+                    )?)),
+                }
+            }
+        };
+        Ok(InputReader { inner })
+    }
+
+    /// Reads from any byte stream, named `name` in messages. CSV is streamed;
+    /// JSON and NDJSON are read into memory first (at most
+    /// [`MAX_STDIN_JSON_BYTES`]) because they are read twice.
+    pub fn from_reader(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        options: &InputOptions,
+    ) -> Result<InputReader, InputError> {
+        let mut stream = prepare(reader, options.encoding).map_err(|e| InputError::io(name, e))?;
+        let prefix = read_up_to(&mut stream, DETECT_BYTES).map_err(|e| InputError::io(name, e))?;
+        let format = match options.format {
+            Some(f) => f,
+            None if matches!(first_byte(&prefix), Some(b'[' | b'{')) => InputFormat::Json,
+            None => InputFormat::Csv,
+        };
+        let mut stream = unread(prefix, stream);
+        let inner = match format {
+            InputFormat::Csv | InputFormat::Tsv => Inner::Csv(Box::new(CsvReader::new(
+                name,
+                stream,
+                format,
+                options.delimiter,
+            )?)),
+            InputFormat::Json | InputFormat::Ndjson => {
+                let bytes = match read_all_bounded(&mut stream, MAX_STDIN_JSON_BYTES) {
+                    Ok(Some(bytes)) => Arc::<[u8]>::from(bytes),
+                    Ok(None) => {
+                        let message = format!(
+                            "JSON on standard input is limited to {} MiB; pass the file's path instead",
+                            MAX_STDIN_JSON_BYTES >> 20
+                        );
+                        return Err(InputError::new(
+                            name,
+                            None,
+                            InputErrorKind::TooLarge(message),
+                        ));
+                    }
+                    Err(e) => return Err(InputError::io(name, e)),
+                };
+                let format = match (options.format, first_byte(&bytes)) {
+                    (None, Some(b'{')) => json::detect_object_stream(bytes.as_ref()),
+                    _ => format,
+                };
+                let source = Reopen::Memory(bytes);
+                if format == InputFormat::Ndjson {
+                    Inner::Ndjson(Box::new(NdjsonReader::open(name, source)?))
+                } else {
+                    Inner::Json(Box::new(JsonReader::open(
+                        name,
+                        source,
+                        options.records.as_deref(),
+                    )?))
+                }
+            }
+        };
+        Ok(InputReader { inner })
+    }
+
+    /// Reads from bytes in memory (see [`InputReader::from_reader`]).
+    pub fn from_bytes(
+        name: &str,
+        bytes: Vec<u8>,
+        options: &InputOptions,
+    ) -> Result<InputReader, InputError> {
+        InputReader::from_reader(name, Box::new(io::Cursor::new(bytes)), options)
+    }
+
+    pub fn info(&self) -> &SourceInfo {
+        match &self.inner {
+            Inner::Csv(r) => r.info(),
+            Inner::Json(r) => r.info(),
+            Inner::Ndjson(r) => r.info(),
+        }
+    }
+
+    /// The column names (see [`SourceInfo::columns`]).
+    pub fn columns(&self) -> &[String] {
+        &self.info().columns
+    }
+
+    /// Reads the next row into `rec`. `Ok(false)` at the end of the input. A
+    /// [`ReadError::Row`] leaves `rec` unspecified and reading can go on.
+    pub fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        match &mut self.inner {
+            Inner::Csv(r) => r.read(rec),
+            Inner::Json(r) => r.read(rec),
+            Inner::Ndjson(r) => r.read(rec),
+        }
+    }
+}
+
+impl Iterator for InputReader {
+    type Item = Result<Record, ReadError>;
+
+    /// Each row as a new record; prefer [`InputReader::read`], which reuses one.
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut rec = Record::new();
+        match self.read(&mut rec) {
+            Ok(true) => Some(Ok(rec)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
