@@ -1,5 +1,11 @@
 //! Reading task inventories (CSV, TSV, JSON, NDJSON) into records, binding fields to columns, converting cells.
 //!
+//! ```text
+//! InputReader::open(source, options) ── columns ──> Binding::new(field specs)
+//!        │ read(&mut Record)                             │ convert(&Record)
+//!        └── Record (one reused buffer) ────────────────> Vec<Value>
+//! ```
+//!
 //! Errors come in two kinds: an [`InputError`] stops reading (unreadable
 //! input, no header, broken JSON structure, a memory bound hit); a
 //! [`RowError`] concerns one row and reading goes on. Library code never
@@ -18,16 +24,20 @@
     )
 )]
 
+pub mod bind;
+pub mod convert;
 mod delimited;
 mod error;
 mod json;
 mod stream;
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use bind::{BindError, BindWarning, Binding, BoundField, FieldSource, FieldSpec};
 pub use delimited::{MAX_RECORD_BYTES, MAX_RECORD_DELIMITERS, sniff_delimiter};
 pub use error::{InputError, InputErrorKind, MAX_VALUE_CHARS, RowError};
 pub use json::MAX_STDIN_JSON_BYTES;
@@ -238,6 +248,16 @@ impl Record {
     /// The object of a JSON record.
     pub fn json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
         self.json.as_ref()
+    }
+
+    /// The value of column `index` as text, whatever the format: a CSV cell
+    /// as is; a JSON string as is, other JSON values as JSON text, an absent
+    /// key or null as `None`. For carrying input columns into outputs.
+    pub fn text<'r>(&'r self, columns: &[String], index: usize) -> Option<Cow<'r, str>> {
+        match &self.json {
+            None => self.cell_str(index).map(Cow::Borrowed),
+            Some(m) => convert::json_text(m.get(columns.get(index)?.as_str())?),
+        }
     }
 
     /// The CSV buffer, for a reader to fill.

@@ -1,0 +1,355 @@
+//! Conversion of cells and JSON values into typed values (SPEC §3 "Types").
+//!
+//! The functions here return the message part of an error ("is not a
+//! number"); the binding adds the file, line, column and value.
+
+use std::borrow::Cow;
+
+use serde_json::Value as Json;
+
+use crate::value::{FieldType, Value, parse_date};
+
+/// An empty or whitespace-only cell: the field's default applies.
+pub fn is_blank(text: &str) -> bool {
+    text.trim().is_empty()
+}
+
+/// Reads a number as SPEC §3 says: a decimal with optional sign and exponent,
+/// surrounding spaces ignored, `45%` is 0.45. A comma is an error (thousands
+/// separators are not read) unless `decimal_comma` (the CSV delimiter is `;`),
+/// where one comma is the decimal point (`37,5`). NaN, infinities and
+/// overflow are errors; `-0` is 0.
+pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let (body, scale) = match trimmed.strip_suffix('%') {
+        Some(rest) => (rest.trim_end(), 100.0),
+        None => (trimmed, 1.0),
+    };
+    let unsigned = body.trim_start_matches(['+', '-']);
+    if ["nan", "inf", "infinity"]
+        .iter()
+        .any(|w| unsigned.eq_ignore_ascii_case(w))
+    {
+        return Err("is not a finite number".to_string());
+    }
+    let owned;
+    let body = if body.contains(',') {
+        let commas = body.matches(',').count();
+        if decimal_comma && commas == 1 && !body.contains('.') {
+            owned = body.replacen(',', ".", 1);
+            owned.as_str()
+        } else if decimal_comma {
+            return Err(
+                "is not a number: thousands separators are not read (write 1234,5)".to_string(),
+            );
+        } else {
+            return Err("is not a number: thousands separators and decimal commas are not read (write 1234.5)"
+                .to_string());
+        }
+    } else {
+        body
+    };
+    if !is_decimal(body) {
+        return Err("is not a number".to_string());
+    }
+    let n: f64 = body.parse().map_err(|_| "is not a number".to_string())?;
+    let n = n / scale;
+    if !n.is_finite() {
+        return Err("is not a finite number".to_string());
+    }
+    // Adding 0.0 turns -0 into 0.
+    Ok(n + 0.0)
+}
+
+/// `[+-]digits[.digits][e[+-]digits]`, with digits on at least one side of the point.
+fn is_decimal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let mut digits = 0;
+    let mut dot = false;
+    while let Some(&c) = b.get(i) {
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// `true/false/yes/no/y/n/1/0` in any case, surrounding spaces ignored.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    const TRUE: [&str; 4] = ["true", "yes", "y", "1"];
+    const FALSE: [&str; 4] = ["false", "no", "n", "0"];
+    if TRUE.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        Some(true)
+    } else if FALSE.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+const BOOL_EXPECTED: &str = "is not a bool (true/false, yes/no, y/n, 1/0)";
+
+/// An enum value as written in a cell, made comparable with declared values:
+/// trimmed, lower case, spaces and hyphens read as `_` (`Long-Term` →
+/// `long_term`).
+pub fn normalize_enum(text: &str) -> String {
+    text.trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect()
+}
+
+/// The index of `text` among declared values already passed through
+/// [`normalize_enum`].
+fn parse_enum(text: &str, normalized: &[String], declared: &[String]) -> Result<u16, String> {
+    let want = normalize_enum(text);
+    normalized
+        .iter()
+        .position(|v| *v == want)
+        .and_then(|i| u16::try_from(i).ok())
+        .ok_or_else(|| format!("is not one of {}", declared.join(", ")))
+}
+
+fn parse_date_text(text: &str) -> Result<i32, String> {
+    parse_date(text.trim()).ok_or_else(|| "is not a date in the form YYYY-MM-DD".to_string())
+}
+
+/// A JSON value as text: a string as is, other values as compact JSON, null
+/// as `None`.
+pub fn json_text(v: &Json) -> Option<Cow<'_, str>> {
+    match v {
+        Json::Null => None,
+        Json::String(s) => Some(Cow::Borrowed(s)),
+        Json::Bool(true) => Some(Cow::Borrowed("true")),
+        Json::Bool(false) => Some(Cow::Borrowed("false")),
+        Json::Number(n) => Some(Cow::Owned(n.to_string())),
+        Json::Array(_) | Json::Object(_) => Some(Cow::Owned(v.to_string())),
+    }
+}
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Converts a non-blank cell (or a JSON string) to `ty`. `enum_normalized`
+/// holds the declared values through [`normalize_enum`] when `ty` is an enum.
+pub(crate) fn convert_text<'r>(
+    ty: &FieldType,
+    enum_normalized: &[String],
+    text: Cow<'r, str>,
+    decimal_comma: bool,
+) -> Result<Value<'r>, String> {
+    Ok(match ty {
+        FieldType::Text => Value::Text(text),
+        FieldType::Number => Value::Num(parse_number(&text, decimal_comma)?),
+        FieldType::Bool => Value::Bool(parse_bool(&text).ok_or(BOOL_EXPECTED)?),
+        FieldType::Date => Value::Date(parse_date_text(&text)?),
+        FieldType::Enum(declared) => Value::Enum(parse_enum(&text, enum_normalized, declared)?),
+    })
+}
+
+/// Converts a JSON value that is neither null nor a blank string to `ty`.
+pub(crate) fn convert_json<'r>(
+    ty: &FieldType,
+    enum_normalized: &[String],
+    v: &'r Json,
+) -> Result<Value<'r>, String> {
+    match (ty, v) {
+        (_, Json::String(s)) => convert_text(ty, enum_normalized, Cow::Borrowed(s), false),
+        (FieldType::Text, _) => Ok(Value::Text(json_text(v).unwrap_or_default())),
+        (FieldType::Number, Json::Number(n)) => match n.as_f64() {
+            Some(x) if x.is_finite() => Ok(Value::Num(x + 0.0)),
+            _ => Err("is not a finite number".to_string()),
+        },
+        (FieldType::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
+        (FieldType::Bool, Json::Number(n)) => match n.as_u64() {
+            Some(1) => Ok(Value::Bool(true)),
+            Some(0) => Ok(Value::Bool(false)),
+            _ => Err(BOOL_EXPECTED.to_string()),
+        },
+        _ => Err(format!("is {}, expected {}", json_kind(v), expected(ty))),
+    }
+}
+
+fn expected(ty: &FieldType) -> String {
+    match ty {
+        FieldType::Text => "text".to_string(),
+        FieldType::Number => "a number".to_string(),
+        FieldType::Bool => "a bool".to_string(),
+        FieldType::Date => "a date (YYYY-MM-DD) in a string".to_string(),
+        FieldType::Enum(values) => format!("one of {} in a string", values.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        let ok: [(&str, bool, f64); 16] = [
+            ("42", false, 42.0),
+            (" -3.5 ", false, -3.5),
+            ("+7", false, 7.0),
+            ("45%", false, 0.45),
+            ("12.5 %", false, 0.125),
+            ("1e3", false, 1000.0),
+            ("2.5E-1", false, 0.25),
+            (".5", false, 0.5),
+            ("5.", false, 5.0),
+            ("-0", false, 0.0),
+            ("37,5", true, 37.5),
+            ("37.5", true, 37.5),
+            ("-1,25%", true, -0.0125),
+            ("1e308", false, 1e308),
+            ("007", false, 7.0),
+            ("0.000", false, 0.0),
+        ];
+        for (text, comma, want) in ok {
+            let got = parse_number(text, comma).unwrap();
+            assert!((got - want).abs() < 1e-12, "{text}: {got}");
+            assert!(got != 0.0 || got.is_sign_positive(), "{text} gives -0");
+        }
+        let bad: [(&str, bool, &str); 14] = [
+            ("1,000", false, "thousands"),
+            ("1,000.5", false, "thousands"),
+            ("1.234,5", true, "thousands"),
+            ("1,234,5", true, "thousands"),
+            ("1e400", false, "finite"),
+            ("-1e400", false, "finite"),
+            ("NaN", false, "finite"),
+            ("-inf", false, "finite"),
+            ("Infinity", false, "finite"),
+            ("abc", false, "is not a number"),
+            ("1_000", false, "is not a number"),
+            ("%", false, "is not a number"),
+            ("1e", false, "is not a number"),
+            ("$12", false, "is not a number"),
+        ];
+        for (text, comma, want) in bad {
+            let err = parse_number(text, comma).unwrap_err();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn bools() {
+        for t in ["true", "TRUE", "Yes", "y", "1", " Y "] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["false", "False", "NO", "n", "0"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        for x in ["", "2", "oui", "t", "truee"] {
+            assert_eq!(parse_bool(x), None, "{x}");
+        }
+    }
+
+    #[test]
+    fn enums() {
+        let declared: Vec<String> = ["short_term", "long_term", "Other"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let norm: Vec<String> = declared.iter().map(|s| normalize_enum(s)).collect();
+        let cases = [
+            ("Long-Term", 1),
+            ("long term", 1),
+            (" SHORT_TERM ", 0),
+            ("other", 2),
+            ("OTHER", 2),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_enum(text, &norm, &declared), Ok(want), "{text}");
+        }
+        assert_eq!(
+            parse_enum("mid", &norm, &declared),
+            Err("is not one of short_term, long_term, Other".to_string())
+        );
+    }
+
+    #[test]
+    fn json_values() {
+        let ty = FieldType::Number;
+        assert_eq!(
+            convert_json(&ty, &[], &serde_json::json!(40)),
+            Ok(Value::Num(40.0))
+        );
+        assert_eq!(
+            convert_json(&ty, &[], &serde_json::json!("45%")),
+            Ok(Value::Num(0.45))
+        );
+        assert_eq!(
+            convert_json(&ty, &[], &serde_json::json!(true)),
+            Err("is a bool, expected a number".to_string())
+        );
+        assert_eq!(
+            convert_json(&ty, &[], &serde_json::json!("1,5")).map_err(|e| e.contains("thousands")),
+            Err(true)
+        );
+        let text = FieldType::Text;
+        assert_eq!(
+            convert_json(&text, &[], &serde_json::json!(1.5)),
+            Ok(Value::Text("1.5".into()))
+        );
+        assert_eq!(
+            convert_json(&text, &[], &serde_json::json!([1, "a"])),
+            Ok(Value::Text("[1,\"a\"]".into()))
+        );
+        assert_eq!(
+            convert_json(&text, &[], &serde_json::json!({"a": null})),
+            Ok(Value::Text("{\"a\":null}".into()))
+        );
+        assert_eq!(
+            convert_json(&FieldType::Bool, &[], &serde_json::json!(1)),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            convert_json(&FieldType::Bool, &[], &serde_json::json!("no")),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            convert_json(&FieldType::Date, &[], &serde_json::json!("2027-06-30")),
+            Ok(Value::Date(20999))
+        );
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date_text(" 2024-02-29 "), Ok(19782));
+        for bad in ["2023-02-29", "29/02/2024", "2024-2-1", "2024-01-01T10:00"] {
+            assert!(parse_date_text(bad).is_err(), "{bad}");
+        }
+    }
+}
