@@ -139,8 +139,6 @@ pub(crate) struct LineTracker<R> {
     newlines: u64,
     /// The last chunk ended with a CR whose next byte is not handed out yet.
     pending_cr: bool,
-    /// The last byte handed out.
-    last: Option<u8>,
     /// The inner stream reported its end.
     eof: bool,
     /// Bytes and delimiters handed out since [`LineTracker::mark`].
@@ -158,7 +156,6 @@ impl<R: BufRead> LineTracker<R> {
             delimiter,
             newlines: 0,
             pending_cr: false,
-            last: None,
             eof: false,
             bytes: 0,
             delimiters: 0,
@@ -175,16 +172,20 @@ impl<R: BufRead> LineTracker<R> {
     }
 
     /// The line on which the record just parsed ends.
+    ///
+    /// Chunks hold at most one line break, at their end, and the `csv` crate
+    /// asks for more input only when it has no complete record; so a record
+    /// parsed after the end of the input was reached was ended by it, and
+    /// any other record by the last line break handed out.
     fn end_line(&self) -> u64 {
-        let open_line = match self.last {
-            None | Some(b'\n') => false,
-            // A CR ended the record: it ends line `newlines + 1` unless it
-            // has been counted already (at the end of the input).
-            Some(b'\r') => self.pending_cr,
-            // The last line has no line break.
-            Some(_) => self.eof,
-        };
-        self.newlines + u64::from(open_line)
+        if self.eof {
+            // Ends on the line after the last line break (the cut last line,
+            // or an empty one when a quote left open ends in a line break).
+            self.newlines + 1
+        } else {
+            // A CR not counted yet ends line `newlines + 1`.
+            self.newlines + u64::from(self.pending_cr)
+        }
     }
 }
 
@@ -237,7 +238,6 @@ impl<R: BufRead> Read for LineTracker<R> {
         self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
         self.newlines += u64::from(chunk.last() == Some(&b'\n'));
         self.pending_cr = chunk.last() == Some(&b'\r');
-        self.last = chunk.last().copied().or(self.last);
         self.bytes += take as u64;
         self.inner.consume(take);
         if self.bytes > MAX_RECORD_BYTES || self.delimiters > MAX_RECORD_DELIMITERS {
