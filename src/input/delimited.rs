@@ -5,10 +5,10 @@
 //! **Line numbers.** `ByteRecord::position().line()` is not exact (after blank
 //! lines or with CRLF endings it points at an earlier line), so the stream
 //! handed to the `csv` crate goes through [`LineTracker`], which hands out at
-//! most one line per read and counts the line feeds handed out. When a record
-//! has been parsed, the tracker has handed out exactly the lines up to the
-//! record's last line; the record starts that many lines earlier as it has
-//! line feeds inside its (quoted) cells.
+//! most one line per read and counts the line breaks (LF, CRLF, lone CR)
+//! handed out. When a record has been parsed, the tracker has handed out
+//! exactly the lines up to the record's last line; the record starts as many
+//! lines earlier as it has line breaks inside its (quoted) cells.
 //!
 //! **Memory.** The `csv` crate buffers a whole record, so an unclosed quote
 //! could make one record of the rest of the file. The tracker counts the bytes
@@ -127,13 +127,18 @@ fn count_delimiters(bytes: &[u8], delimiter: u8, complete: bool, max: usize) -> 
 
 /// Hands the stream to the `csv` crate one line at a time, counting lines and
 /// enforcing the per-record bounds (see the module docs).
+///
+/// Lines end with LF, CRLF or a lone CR (old Mac files). Each chunk handed
+/// out ends at the first line break (`\n`, `\r\n` when both are at hand, or
+/// `\r`); whether a CR at the end of a chunk was a lone one is known from the
+/// next chunk.
 pub(crate) struct LineTracker<R> {
     inner: R,
     delimiter: u8,
-    /// Line feeds handed out.
+    /// Line breaks handed out, not counting a CR whose next byte is unknown.
     newlines: u64,
-    /// The last byte handed out.
-    last: Option<u8>,
+    /// The last chunk ended with a CR whose next byte is not handed out yet.
+    pending_cr: bool,
     /// The inner stream reported its end.
     eof: bool,
     /// Bytes and delimiters handed out since [`LineTracker::mark`].
@@ -150,7 +155,7 @@ impl<R: BufRead> LineTracker<R> {
             inner,
             delimiter,
             newlines: 0,
-            last: None,
+            pending_cr: false,
             eof: false,
             bytes: 0,
             delimiters: 0,
@@ -163,20 +168,39 @@ impl<R: BufRead> LineTracker<R> {
     fn mark(&mut self) {
         self.bytes = 0;
         self.delimiters = 0;
-        self.mark_line = self.newlines + 1;
+        self.mark_line = self.newlines + u64::from(self.pending_cr) + 1;
     }
 
     /// The line on which the record just parsed ends.
+    ///
+    /// Chunks hold at most one line break, at their end, and the `csv` crate
+    /// asks for more input only when it has no complete record; so a record
+    /// parsed after the end of the input was reached was ended by it, and
+    /// any other record by the last line break handed out.
     fn end_line(&self) -> u64 {
-        let unterminated = match self.last {
-            None | Some(b'\n') => false,
-            // A CR ended the record; its LF, if any, is not handed out yet.
-            Some(b'\r') => true,
-            // The last line has no line feed.
-            Some(_) => self.eof,
-        };
-        self.newlines + u64::from(unterminated)
+        if self.eof {
+            // Ends on the line after the last line break (the cut last line,
+            // or an empty one when a quote left open ends in a line break).
+            self.newlines + 1
+        } else {
+            // A CR not counted yet ends line `newlines + 1`.
+            self.newlines + u64::from(self.pending_cr)
+        }
     }
+}
+
+/// Line breaks in a record's cells, counted as [`LineTracker`] counts them.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut n = 0;
+    let mut prev_cr = false;
+    for &b in bytes {
+        // A CR is a line break of its own unless an LF follows (counted then).
+        if prev_cr || b == b'\n' {
+            n += 1;
+        }
+        prev_cr = b == b'\r';
+    }
+    n + u64::from(prev_cr)
 }
 
 impl<R: BufRead> Read for LineTracker<R> {
@@ -190,23 +214,30 @@ impl<R: BufRead> Read for LineTracker<R> {
         let avail = self.inner.fill_buf()?;
         if avail.is_empty() {
             self.eof = true;
+            if self.pending_cr {
+                self.pending_cr = false;
+                self.newlines += 1;
+            }
             return Ok(0);
         }
         let window = avail.get(..out.len().min(avail.len())).unwrap_or(avail);
-        let take = window
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(window.len(), |p| p + 1);
+        let take = match window.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(p) if window.get(p) == Some(&b'\r') && window.get(p + 1) == Some(&b'\n') => p + 2,
+            Some(p) => p + 1,
+            None => window.len(),
+        };
         let chunk = window.get(..take).unwrap_or(window);
         for (d, s) in out.iter_mut().zip(chunk) {
             *d = *s;
         }
-        let delimiter = self.delimiter;
-        self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
-        if chunk.last() == Some(&b'\n') {
+        if self.pending_cr && chunk.first() != Some(&b'\n') {
+            // The CR that ended the previous chunk was a line break of its own.
             self.newlines += 1;
         }
-        self.last = chunk.last().copied().or(self.last);
+        let delimiter = self.delimiter;
+        self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
+        self.newlines += u64::from(chunk.last() == Some(&b'\n'));
+        self.pending_cr = chunk.last() == Some(&b'\r');
         self.bytes += take as u64;
         self.inner.consume(take);
         if self.bytes > MAX_RECORD_BYTES || self.delimiters > MAX_RECORD_DELIMITERS {
@@ -310,13 +341,9 @@ impl CsvReader {
         match self.csv.read_byte_record(rec) {
             Ok(false) => Ok(None),
             Ok(true) => {
-                let inner_newlines = rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+                let inner: u64 = rec.iter().map(line_breaks).sum();
                 Ok(Some(
-                    self.csv
-                        .get_ref()
-                        .end_line()
-                        .saturating_sub(inner_newlines)
-                        .max(1),
+                    self.csv.get_ref().end_line().saturating_sub(inner).max(1),
                 ))
             }
             Err(e) => {
@@ -447,6 +474,22 @@ mod tests {
                 want as char,
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn line_breaks_in_cells() {
+        let cases: [(&[u8], u64); 7] = [
+            (b"", 0),
+            (b"a\nb", 1),
+            (b"a\r\nb", 1),
+            (b"a\rb", 1),
+            (b"a\r", 1),
+            (b"\r\r\n\n", 3),
+            (b"\n\r", 2),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(line_breaks(bytes), want, "{bytes:?}");
         }
     }
 
