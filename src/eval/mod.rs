@@ -495,9 +495,10 @@ impl Program {
         let Some(line) = task.label_line.and_then(|i| self.labels.get(i)) else {
             return String::new();
         };
-        match &line.because {
-            Some(pieces) => self.interpolate(pieces, Env::task(task, today)).unwrap_or_else(|e| e.message),
-            None => line.text.clone(),
+        match (&line.because, &line.when) {
+            (Some(pieces), _) => self.interpolate(pieces, Env::task(task, today)).unwrap_or_else(|e| e.message),
+            (None, Some(_)) => line.text.clone(),
+            (None, None) => "no other label line matched".to_string(),
         }
     }
 

@@ -68,7 +68,7 @@ pub struct Report {
 /// Counts per policy: (fired, waived, exempted).
 fn counts(report: &Report) -> BTreeMap<&str, (usize, usize, usize)> {
     let mut map: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
-    for f in &report.findings {
+    for f in report.findings.iter().filter(|f| !f.expired_waiver) {
         let e = map.entry(f.policy.as_str()).or_default();
         match f.status {
             Status::Fired => e.0 += 1,
@@ -102,16 +102,27 @@ impl Report {
             }
         }
         for name in &order {
-            let fired: Vec<&Finding> =
-                self.findings.iter().filter(|f| f.policy == *name && f.status == Status::Fired).collect();
+            let fired: Vec<&Finding> = self
+                .findings
+                .iter()
+                .filter(|f| f.policy == *name && f.status == Status::Fired && !f.expired_waiver)
+                .collect();
             if fired.is_empty() {
                 continue;
             }
             let sev = fired.first().map_or("deny", |f| f.severity.as_str());
             let _ = writeln!(out, "{sev} \"{name}\": {} finding{}", fired.len(), if fired.len() == 1 { "" } else { "s" });
             for f in fired {
-                let msg = if f.message.is_empty() { String::new() } else { format!("  {}", f.message) };
+                let msg = if f.message.is_empty() { String::new() } else { format!("  {}", one_line(&f.message)) };
                 let _ = writeln!(out, "  {}{msg}", Self::location_text(&f.location));
+            }
+            out.push('\n');
+        }
+        let expired: Vec<&Finding> = self.findings.iter().filter(|f| f.expired_waiver).collect();
+        if !expired.is_empty() {
+            let _ = writeln!(out, "deny: {} expired waiver{}", expired.len(), if expired.len() == 1 { "" } else { "s" });
+            for f in expired {
+                let _ = writeln!(out, "  {}  of \"{}\": {}", Self::location_text(&f.location), f.policy, f.message);
             }
             out.push('\n');
         }
@@ -126,7 +137,7 @@ impl Report {
                     f.status.as_str(),
                     f.policy,
                     Self::location_text(&f.location),
-                    f.message
+                    one_line(&f.message)
                 );
             }
             out.push('\n');
@@ -239,7 +250,11 @@ impl Report {
                 }
                 Location::Rules { file: None, .. } => (String::new(), String::new()),
             };
-            let title = format!("title={}", gh_property(&f.policy));
+            let title = if f.expired_waiver {
+                format!("title={}", gh_property(&format!("expired waiver of \"{}\"", f.policy)))
+            } else {
+                format!("title={}", gh_property(&f.policy))
+            };
             let props = if props.is_empty() { title } else { format!("{props},{title}") };
             let msg = if f.message.is_empty() { format!("policy \"{}\"", f.policy) } else { f.message.clone() };
             let _ = writeln!(out, "::{cmd} {props}::{}", gh_data(&format!("{key}{msg}")));
@@ -260,8 +275,11 @@ impl Report {
         let mut tests = 0;
         let mut failures = 0;
         for (name, sev) in &self.policies {
-            let fired: Vec<&Finding> =
-                self.findings.iter().filter(|f| f.policy == *name && f.status == Status::Fired).collect();
+            let fired: Vec<&Finding> = self
+                .findings
+                .iter()
+                .filter(|f| f.policy == *name && f.status == Status::Fired && !f.expired_waiver)
+                .collect();
             tests += 1;
             let _ = write!(cases, "    <testcase classname=\"outsort.policy\" name=\"{}\"", xml(name));
             if fired.is_empty() {
@@ -316,7 +334,7 @@ impl Report {
     /// the input file and line.
     pub fn sarif(&self, program: &Program) -> String {
         use serde_json::json;
-        let rules: Vec<serde_json::Value> = self
+        let mut rules: Vec<serde_json::Value> = self
             .policies
             .iter()
             .map(|(n, s)| {
@@ -328,14 +346,23 @@ impl Report {
                 })
             })
             .collect();
+        if self.findings.iter().any(|f| f.expired_waiver) {
+            rules.push(json!({
+                "id": EXPIRED_WAIVER,
+                "name": EXPIRED_WAIVER,
+                "shortDescription": {"text": "a waiver past its expiry date"},
+                "defaultConfiguration": {"level": "error"},
+            }));
+        }
         let results: Vec<serde_json::Value> = self
             .findings
             .iter()
             .filter(|f| f.status == Status::Fired)
             .map(|f| {
                 let text = if f.message.is_empty() { format!("policy \"{}\"", f.policy) } else { f.message.clone() };
+                let rule_id = if f.expired_waiver { EXPIRED_WAIVER } else { f.policy.as_str() };
                 let mut r = json!({
-                    "ruleId": f.policy,
+                    "ruleId": rule_id,
                     "level": if f.severity == Severity::Deny { "error" } else { "warning" },
                     "message": {"text": text},
                 });
@@ -375,6 +402,14 @@ impl Report {
         s.push('\n');
         s
     }
+}
+
+/// The SARIF rule id of expired waivers.
+const EXPIRED_WAIVER: &str = "expired waiver";
+
+/// A message on one line: line breaks from multi-line cells become spaces.
+fn one_line(s: &str) -> String {
+    s.split(['\r', '\n']).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// A path as a relative URI reference: forward slashes, spaces and other
