@@ -15,12 +15,20 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span covering both (which must be in the same file).
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn range(self) -> std::ops::Range<usize> {
@@ -270,7 +278,11 @@ impl ExpectKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expect {
     Cond(Expr),
-    Policy { kind: ExpectKind, policy: Str, span: Span },
+    Policy {
+        kind: ExpectKind,
+        policy: Str,
+        span: Span,
+    },
 }
 
 /// A literal: a field default, or a `match` pattern.
@@ -350,7 +362,12 @@ impl BinaryOp {
         match self {
             BinaryOp::Or => 1,
             BinaryOp::And => 2,
-            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 4,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => 4,
             BinaryOp::Coalesce => 5,
             BinaryOp::Add | BinaryOp::Sub => 6,
             BinaryOp::Mul | BinaryOp::Div => 7,
@@ -370,10 +387,21 @@ pub enum ExprKind {
     Label,
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    In { negated: bool, value: Box<Expr>, list: Vec<Expr> },
+    In {
+        negated: bool,
+        value: Box<Expr>,
+        list: Vec<Expr>,
+    },
     If(Box<Expr>, Box<Expr>, Box<Expr>),
-    Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
-    Call { func: Ident, args: Vec<Expr>, filter: Option<Box<Expr>> },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     /// A list outside `in`: always an error, reported by the checker.
     List(Vec<Expr>),
     Paren(Box<Expr>),
@@ -434,7 +462,11 @@ impl Display for Expr {
             ExprKind::Unary(UnaryOp::Not, e) => write!(f, "(not {e})"),
             ExprKind::Unary(UnaryOp::Neg, e) => write!(f, "(- {e})"),
             ExprKind::Binary(op, a, b) => write!(f, "({} {a} {b})", op.as_str()),
-            ExprKind::In { negated, value, list } => {
+            ExprKind::In {
+                negated,
+                value,
+                list,
+            } => {
                 write!(f, "({} {value} [", if *negated { "not-in" } else { "in" })?;
                 for (i, e) in list.iter().enumerate() {
                     if i > 0 {
@@ -562,7 +594,13 @@ impl Display for Item {
                 f.write_char(')')
             }
             Item::Policy(p) => {
-                write!(f, "(policy {} {} (when {})", quote(&p.name.value), p.severity.as_str(), p.when)?;
+                write!(
+                    f,
+                    "(policy {} {} (when {})",
+                    quote(&p.name.value),
+                    p.severity.as_str(),
+                    p.when
+                )?;
                 if let Some(u) = &p.unless {
                     write!(f, " (unless {u})")?;
                 }
@@ -594,7 +632,11 @@ impl Display for Item {
                     write!(f, "\n  (today {})", crate::value::format_date(d))?;
                 }
                 if let Some(g) = &t.given {
-                    f.write_str(if g.portfolio { "\n  (given-all" } else { "\n  (given" })?;
+                    f.write_str(if g.portfolio {
+                        "\n  (given-all"
+                    } else {
+                        "\n  (given"
+                    })?;
                     for r in &g.records {
                         f.write_str(" {")?;
                         for (i, (name, e)) in r.fields.iter().enumerate() {

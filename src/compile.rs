@@ -106,9 +106,18 @@ pub enum Node {
     And(Box<Node>, Box<Node>, Span),
     Or(Box<Node>, Box<Node>, Span),
     Coalesce(Box<Node>, Box<Node>),
-    In { value: Box<Node>, set: InSet, negated: bool, span: Span },
+    In {
+        value: Box<Node>,
+        set: InSet,
+        negated: bool,
+        span: Span,
+    },
     If(Box<Node>, Box<Node>, Box<Node>),
-    Match { scrutinee: Box<Node>, arms: Vec<(Vec<Value<'static>>, Node)>, default: Option<Box<Node>> },
+    Match {
+        scrutinee: Box<Node>,
+        arms: Vec<(Vec<Value<'static>>, Node)>,
+        default: Option<Box<Node>>,
+    },
     Call(Func, Vec<Node>, Span),
     Matches(Box<Node>, Box<regex::Regex>, Span),
 }
@@ -153,7 +162,11 @@ impl Node {
                 f(a);
                 f(b);
             }
-            Node::Match { scrutinee, arms, default } => {
+            Node::Match {
+                scrutinee,
+                arms,
+                default,
+            } => {
                 f(scrutinee);
                 for (_, n) in arms {
                     f(n);
@@ -279,8 +292,16 @@ pub struct CompiledWaiver {
 
 #[derive(Debug, Clone)]
 pub enum CompiledExpect {
-    Cond { node: Node, text: String, span: Span },
-    Policy { kind: crate::ast::ExpectKind, policy: u32, span: Span },
+    Cond {
+        node: Node,
+        text: String,
+        span: Span,
+    },
+    Policy {
+        kind: crate::ast::ExpectKind,
+        policy: u32,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -331,17 +352,26 @@ impl Program {
 
     /// The names of the label values, in the order the label block names them.
     pub fn label_values(&self) -> &[String] {
-        self.label_enum.and_then(|e| self.enums.get(e as usize)).map_or(&[], |e| e.values.as_slice())
+        self.label_enum
+            .and_then(|e| self.enums.get(e as usize))
+            .map_or(&[], |e| e.values.as_slice())
     }
 
     /// The name of a value of an enum type.
     pub fn enum_value_name(&self, ty: u16, index: u16) -> &str {
-        self.enums.get(ty as usize).and_then(|e| e.values.get(index as usize)).map_or("?", String::as_str)
+        self.enums
+            .get(ty as usize)
+            .and_then(|e| e.values.get(index as usize))
+            .map_or("?", String::as_str)
     }
 
     /// The source text a span covers, with runs of white space folded.
     pub fn source_text(&self, span: Span) -> String {
-        self.sources.snippet(span).split_whitespace().collect::<Vec<_>>().join(" ")
+        self.sources
+            .snippet(span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Field specifications for the input readers.

@@ -51,7 +51,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { level: Level::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn at(mut self, span: Span) -> Diagnostic {
@@ -85,7 +88,9 @@ pub fn sort(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| {
         let ka = a.span.map(|s| (s.file, s.start, s.end));
         let kb = b.span.map(|s| (s.file, s.start, s.end));
-        ka.cmp(&kb).then(a.level.cmp(&b.level)).then(a.message.cmp(&b.message))
+        ka.cmp(&kb)
+            .then(a.level.cmp(&b.level))
+            .then(a.message.cmp(&b.message))
     });
     diags.dedup();
 }
@@ -103,15 +108,25 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
@@ -121,7 +136,10 @@ impl SourceFile {
             return "";
         };
         let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e);
-        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
 }
 
@@ -151,7 +169,9 @@ impl Sources {
 
     /// The source text a span covers.
     pub fn snippet(&self, span: Span) -> &str {
-        self.get(span.file).and_then(|f| f.text.get(span.range())).unwrap_or("")
+        self.get(span.file)
+            .and_then(|f| f.text.get(span.range()))
+            .unwrap_or("")
     }
 
     /// `file:line:col` of a span's start.
@@ -231,16 +251,26 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         }
     }
     for (span, label, primary) in snippets {
-        let Some(file) = sources.get(span.file) else { continue };
+        let Some(file) = sources.get(span.file) else {
+            continue;
+        };
         let (line, col) = file.line_col(span.start as usize);
         let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad}{c_blue}-->{c_reset} {}:{line}:{col}", file.name);
         let text = file.line_text(line);
         let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
-        let _ = writeln!(out, "{c_blue}{line:>gutter$} |{c_reset} {}", expand_tabs(text));
+        let _ = writeln!(
+            out,
+            "{c_blue}{line:>gutter$} |{c_reset} {}",
+            expand_tabs(text)
+        );
         let line_start = file.line_starts.get(line - 1).copied().unwrap_or(0);
-        let start_in_line = (span.start as usize).saturating_sub(line_start).min(text.len());
-        let end_in_line = (span.end as usize).saturating_sub(line_start).clamp(start_in_line, text.len());
+        let start_in_line = (span.start as usize)
+            .saturating_sub(line_start)
+            .min(text.len());
+        let end_in_line = (span.end as usize)
+            .saturating_sub(line_start)
+            .clamp(start_in_line, text.len());
         let before = text.get(..start_in_line).unwrap_or("");
         let marked = text.get(start_in_line..end_in_line).unwrap_or("");
         let width = display_width(marked).max(1);
@@ -264,7 +294,10 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         }
         let mut lines = help.lines();
         if let Some(first) = lines.next() {
-            let _ = writeln!(out, "{pad} {c_blue}={c_reset} {c_bold}help{c_reset}: {first}");
+            let _ = writeln!(
+                out,
+                "{pad} {c_blue}={c_reset} {c_bold}help{c_reset}: {first}"
+            );
         }
         for rest in lines {
             let _ = writeln!(out, "{pad}         {rest}");
@@ -312,7 +345,11 @@ pub fn render_json(diags: &[Diagnostic], sources: &Sources) -> String {
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
 }
 
-fn location_json(obj: &mut serde_json::Map<String, serde_json::Value>, span: Span, sources: &Sources) {
+fn location_json(
+    obj: &mut serde_json::Map<String, serde_json::Value>,
+    span: Span,
+    sources: &Sources,
+) {
     if let Some(f) = sources.get(span.file) {
         let (line, col) = f.line_col(span.start as usize);
         let (end_line, end_col) = f.line_col(span.end as usize);
@@ -339,7 +376,13 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> Stri
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("1 {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
     match (errors, warnings) {
         (0, 0) => {}
         (0, w) => {
@@ -356,7 +399,10 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> Stri
 }
 
 /// The closest of `candidates` to `name`, if close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {

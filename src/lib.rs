@@ -74,7 +74,10 @@ impl LoadError {
         if let Some(h) = help {
             d = d.help(h);
         }
-        LoadError { diagnostics: vec![d], sources: Arc::new(Sources::new()) }
+        LoadError {
+            diagnostics: vec![d],
+            sources: Arc::new(Sources::new()),
+        }
     }
 }
 
@@ -114,11 +117,16 @@ pub fn load_sources(files: Vec<(String, String)>) -> Result<Loaded, LoadError> {
     match joined {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(LoadError {
-            diagnostics: vec![Diagnostic::error("internal", "outsort failed while loading the rule set")
-                .help("this is a bug in outsort; please report it with the rule file")],
+            diagnostics: vec![
+                Diagnostic::error("internal", "outsort failed while loading the rule set")
+                    .help("this is a bug in outsort; please report it with the rule file"),
+            ],
             sources,
         }),
-        Err(e) => Err(LoadError::io(format!("could not start loading the rule set: {e}"), None)),
+        Err(e) => Err(LoadError::io(
+            format!("could not start loading the rule set: {e}"),
+            None,
+        )),
     }
 }
 
@@ -141,10 +149,14 @@ fn load_inner(sources: Arc<Sources>) -> Result<Loaded, LoadError> {
     }
     diag::sort(&mut diagnostics);
     match program {
-        Some(p) if !parse_failed => {
-            Ok((p, diagnostics.into_iter().filter(|d| !d.is_error()).collect()))
-        }
-        _ => Err(LoadError { diagnostics, sources }),
+        Some(p) if !parse_failed => Ok((
+            p,
+            diagnostics.into_iter().filter(|d| !d.is_error()).collect(),
+        )),
+        _ => Err(LoadError {
+            diagnostics,
+            sources,
+        }),
     }
 }
 
@@ -155,7 +167,10 @@ pub fn load_str(name: &str, text: &str) -> Result<Program, LoadError> {
 
 /// Loads the built-in rule set.
 pub fn load_default() -> Result<Loaded, LoadError> {
-    load_sources(vec![(DEFAULT_RULES_NAME.to_string(), DEFAULT_RULES.to_string())])
+    load_sources(vec![(
+        DEFAULT_RULES_NAME.to_string(),
+        DEFAULT_RULES.to_string(),
+    )])
 }
 
 /// The rule files named by paths: files as given, directories read
@@ -164,7 +179,14 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| {
-            LoadError::io(format!("cannot read the rule file `{}`: {}", p.display(), io_reason(&e)), None)
+            LoadError::io(
+                format!(
+                    "cannot read the rule file `{}`: {}",
+                    p.display(),
+                    io_reason(&e)
+                ),
+                None,
+            )
         })?;
         if meta.is_dir() {
             let mut found = Vec::new();
@@ -186,10 +208,21 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 
 fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
     if depth > 32 {
-        return Err(LoadError::io(format!("`{}` is nested too deeply", dir.display()), None));
+        return Err(LoadError::io(
+            format!("`{}` is nested too deeply", dir.display()),
+            None,
+        ));
     }
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| LoadError::io(format!("cannot read the directory `{}`: {}", dir.display(), io_reason(&e)), None))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        LoadError::io(
+            format!(
+                "cannot read the directory `{}`: {}",
+                dir.display(),
+                io_reason(&e)
+            ),
+            None,
+        )
+    })?;
     for entry in entries.flatten() {
         let path = entry.path();
         let Ok(ft) = entry.file_type() else { continue };
@@ -216,8 +249,16 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let files = rule_files(paths)?;
     let mut texts = Vec::new();
     for f in files {
-        let meta = std::fs::metadata(&f)
-            .map_err(|e| LoadError::io(format!("cannot read the rule file `{}`: {}", f.display(), io_reason(&e)), None))?;
+        let meta = std::fs::metadata(&f).map_err(|e| {
+            LoadError::io(
+                format!(
+                    "cannot read the rule file `{}`: {}",
+                    f.display(),
+                    io_reason(&e)
+                ),
+                None,
+            )
+        })?;
         if meta.len() > syntax::MAX_FILE_BYTES as u64 {
             return Err(LoadError::io(
                 format!(
@@ -226,14 +267,29 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
                     meta.len(),
                     syntax::MAX_FILE_BYTES
                 ),
-                Some("split it into several files in one directory and pass the directory with -r".into()),
+                Some(
+                    "split it into several files in one directory and pass the directory with -r"
+                        .into(),
+                ),
             ));
         }
-        let bytes = std::fs::read(&f)
-            .map_err(|e| LoadError::io(format!("cannot read the rule file `{}`: {}", f.display(), io_reason(&e)), None))?;
+        let bytes = std::fs::read(&f).map_err(|e| {
+            LoadError::io(
+                format!(
+                    "cannot read the rule file `{}`: {}",
+                    f.display(),
+                    io_reason(&e)
+                ),
+                None,
+            )
+        })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             LoadError::io(
-                format!("the rule file `{}` is not valid UTF-8 (at byte {})", f.display(), e.utf8_error().valid_up_to()),
+                format!(
+                    "the rule file `{}` is not valid UTF-8 (at byte {})",
+                    f.display(),
+                    e.utf8_error().valid_up_to()
+                ),
                 Some("save it as UTF-8".into()),
             )
         })?;

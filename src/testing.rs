@@ -35,7 +35,11 @@ impl Coverage {
     /// The share covered, in percent; 0 when there is nothing to cover.
     pub fn percent(&self) -> f64 {
         let (covered, total) = self.counts();
-        if total == 0 { 0.0 } else { covered as f64 * 100.0 / total as f64 }
+        if total == 0 {
+            0.0
+        } else {
+            covered as f64 * 100.0 / total as f64
+        }
     }
 }
 
@@ -61,19 +65,34 @@ impl TestReport {
 pub fn run_tests(program: &Program, filter: Option<&str>, today: i32) -> TestReport {
     let mut report = TestReport {
         outcomes: Vec::new(),
-        coverage: Coverage { rules: vec![false; program.rules.len()], lines: vec![false; program.labels.len()] },
+        coverage: Coverage {
+            rules: vec![false; program.rules.len()],
+            lines: vec![false; program.labels.len()],
+        },
     };
     for (i, test) in program.tests.iter().enumerate() {
         if filter.is_some_and(|f| !test.name.contains(f)) {
             continue;
         }
-        let outcome = run_one(program, i, test, test.today.unwrap_or(today), &mut report.coverage);
+        let outcome = run_one(
+            program,
+            i,
+            test,
+            test.today.unwrap_or(today),
+            &mut report.coverage,
+        );
         report.outcomes.push(outcome);
     }
     report
 }
 
-fn run_one(program: &Program, index: usize, test: &CompiledTest, today: i32, coverage: &mut Coverage) -> TestOutcome {
+fn run_one(
+    program: &Program,
+    index: usize,
+    test: &CompiledTest,
+    today: i32,
+    coverage: &mut Coverage,
+) -> TestOutcome {
     let mut failures = Vec::new();
     let mut tasks: Vec<Task<'static>> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
@@ -81,7 +100,11 @@ fn run_one(program: &Program, index: usize, test: &CompiledTest, today: i32, cov
     for (n, values) in test.tasks.iter().enumerate() {
         let mut task = program.new_task();
         task.fields.clone_from(values);
-        let which = if test.portfolio { format!("task {} of the portfolio: ", n + 1) } else { String::new() };
+        let which = if test.portfolio {
+            format!("task {} of the portfolio: ", n + 1)
+        } else {
+            String::new()
+        };
         if let Err(e) = program.evaluate(&mut task, today) {
             failures.push(format!("{which}evaluation failed {e}"));
             continue;
@@ -117,7 +140,12 @@ fn run_one(program: &Program, index: usize, test: &CompiledTest, today: i32, cov
             match expect {
                 CompiledExpect::Cond { node, text, .. } => {
                     for (n, task) in tasks.iter().enumerate() {
-                        let env = Env { task: Some(task), aggs: &p.aggs, metrics: &p.metrics, today };
+                        let env = Env {
+                            task: Some(task),
+                            aggs: &p.aggs,
+                            metrics: &p.metrics,
+                            today,
+                        };
                         match program.holds(node, env) {
                             Ok(true) => {}
                             Ok(false) => {
@@ -127,16 +155,26 @@ fn run_one(program: &Program, index: usize, test: &CompiledTest, today: i32, cov
                                 } else {
                                     String::new()
                                 };
-                                failures.push(format!("expected `{text}`{which}, but {}", why.join("; ")));
+                                failures.push(format!(
+                                    "expected `{text}`{which}, but {}",
+                                    why.join("; ")
+                                ));
                             }
-                            Err(e) => failures.push(format!("expected `{text}`, but evaluating it failed: {e}")),
+                            Err(e) => failures
+                                .push(format!("expected `{text}`, but evaluating it failed: {e}")),
                         }
                     }
                 }
                 CompiledExpect::Policy { kind, policy, .. } => {
-                    let Some(def) = program.policies.get(*policy as usize) else { continue };
-                    let of_policy: Vec<&Finding> = findings.iter().filter(|f| f.policy == *policy).collect();
-                    let fired = of_policy.iter().filter(|f| f.status == FindingStatus::Fired).count();
+                    let Some(def) = program.policies.get(*policy as usize) else {
+                        continue;
+                    };
+                    let of_policy: Vec<&Finding> =
+                        findings.iter().filter(|f| f.policy == *policy).collect();
+                    let fired = of_policy
+                        .iter()
+                        .filter(|f| f.status == FindingStatus::Fired)
+                        .count();
                     let holds = match kind {
                         ExpectKind::Denied => def.severity == Severity::Deny && fired > 0,
                         ExpectKind::Warned => def.severity == Severity::Warn && fired > 0,
@@ -147,12 +185,20 @@ fn run_one(program: &Program, index: usize, test: &CompiledTest, today: i32, cov
                         let sev = def.severity.as_str();
                         let wanted = match kind {
                             ExpectKind::Denied if def.severity != Severity::Deny => {
-                                format!("expected \"{}\" to deny, but it is a `{sev}` policy", def.name)
+                                format!(
+                                    "expected \"{}\" to deny, but it is a `{sev}` policy",
+                                    def.name
+                                )
                             }
                             ExpectKind::Warned if def.severity != Severity::Warn => {
-                                format!("expected \"{}\" to warn, but it is a `{sev}` policy", def.name)
+                                format!(
+                                    "expected \"{}\" to warn, but it is a `{sev}` policy",
+                                    def.name
+                                )
                             }
-                            ExpectKind::Passes => format!("expected \"{}\" to pass, but {seen}", def.name),
+                            ExpectKind::Passes => {
+                                format!("expected \"{}\" to pass, but {seen}", def.name)
+                            }
                             _ => format!("expected \"{}\" to {sev}, but {seen}", def.name),
                         };
                         failures.push(wanted);
@@ -171,7 +217,12 @@ fn run_one(program: &Program, index: usize, test: &CompiledTest, today: i32, cov
             }
         }
     }
-    TestOutcome { test: index, passed, failures, explanations }
+    TestOutcome {
+        test: index,
+        passed,
+        failures,
+        explanations,
+    }
 }
 
 fn describe_findings(program: &Program, findings: &[&Finding]) -> String {
@@ -185,7 +236,10 @@ fn describe_findings(program: &Program, findings: &[&Finding]) -> String {
             FindingStatus::Fired => format!("it fired: {}", f.message),
             FindingStatus::Exempted => "its `unless` exempted the task".to_string(),
             FindingStatus::Waived(w) => {
-                let reason = program.waivers.get(w as usize).map_or("", |w| w.reason.as_str());
+                let reason = program
+                    .waivers
+                    .get(w as usize)
+                    .map_or("", |w| w.reason.as_str());
                 format!("a waiver exempted the task ({reason})")
             }
         })

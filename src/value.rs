@@ -143,7 +143,11 @@ pub fn parse_date(s: &str) -> Option<i32> {
     }
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
     days_from_civil(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
 }
@@ -177,12 +181,25 @@ mod tests {
 
     #[test]
     fn dates_round_trip() {
-        for s in ["1970-01-01", "2000-02-29", "2027-06-30", "1899-12-31", "2400-02-29"] {
+        for s in [
+            "1970-01-01",
+            "2000-02-29",
+            "2027-06-30",
+            "1899-12-31",
+            "2400-02-29",
+        ] {
             let d = parse_date(s).unwrap();
             assert_eq!(format_date(d), s);
         }
         assert_eq!(parse_date("1970-01-02"), Some(1));
-        for bad in ["2023-02-29", "2023-13-01", "2023-00-10", "2023-1-01", "2023/01/01", "20230101xx"] {
+        for bad in [
+            "2023-02-29",
+            "2023-13-01",
+            "2023-00-10",
+            "2023-1-01",
+            "2023/01/01",
+            "20230101xx",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }

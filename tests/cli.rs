@@ -18,7 +18,11 @@ fn outsort_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
     cmd.args(args)
         .env("NO_COLOR", "1")
         .env_remove("COLUMNS")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("the binary runs");
@@ -54,7 +58,10 @@ fn classify_output_parses_back() {
     assert_eq!(rows.len(), 60);
     let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
     let count = |l: &str| labels.iter().filter(|x| **x == l).count();
-    assert_eq!((count("in_house"), count("kpo"), count("bpo")), (25, 17, 18));
+    assert_eq!(
+        (count("in_house"), count("kpo"), count("bpo")),
+        (25, 17, 18)
+    );
     assert_eq!(rows[0]["key"], "T001");
     assert_eq!(rows[0]["input"]["hours_per_month"], "160");
 
@@ -68,22 +75,55 @@ fn classify_output_parses_back() {
 
 #[test]
 fn classify_explain_and_summary() {
-    let run = outsort(&["classify", "examples/tasks.csv", "-f", "csv", "--explain", TODAY]);
+    let run = outsort(&[
+        "classify",
+        "examples/tasks.csv",
+        "-f",
+        "csv",
+        "--explain",
+        TODAY,
+    ]);
     assert_eq!(run.code, 0);
     let first_rows: String = run.stdout.lines().take(4).collect::<Vec<_>>().join("\n");
     insta::assert_snapshot!("classify_explain_csv", first_rows);
 
-    let run = outsort(&["classify", "examples/tasks.csv", "-f", "ndjson", "--explain", TODAY]);
-    let first: serde_json::Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
-    insta::assert_snapshot!("classify_explain_json", serde_json::to_string_pretty(&first["explain"]).unwrap());
+    let run = outsort(&[
+        "classify",
+        "examples/tasks.csv",
+        "-f",
+        "ndjson",
+        "--explain",
+        TODAY,
+    ]);
+    let first: serde_json::Value =
+        serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    insta::assert_snapshot!(
+        "classify_explain_json",
+        serde_json::to_string_pretty(&first["explain"]).unwrap()
+    );
 
-    let run = outsort(&["classify", "examples/tasks.csv", "-f", "csv", "--summary", TODAY]);
+    let run = outsort(&[
+        "classify",
+        "examples/tasks.csv",
+        "-f",
+        "csv",
+        "--summary",
+        TODAY,
+    ]);
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("classify_summary", run.stderr);
 }
 
 fn small(input: &str) -> Run {
-    outsort(&["classify", "-r", "tests/fixtures/classify/small.rules", input, "-f", "csv", TODAY])
+    outsort(&[
+        "classify",
+        "-r",
+        "tests/fixtures/classify/small.rules",
+        input,
+        "-f",
+        "csv",
+        TODAY,
+    ])
 }
 
 #[test]
@@ -91,7 +131,10 @@ fn row_errors_name_file_line_column_and_value() {
     for case in ["bad_number", "bad_enum", "ragged", "invalid_utf8"] {
         let run = small(&format!("tests/fixtures/classify/{case}.csv"));
         assert_eq!(run.code, 2, "{case}");
-        insta::assert_snapshot!(format!("row_error_{case}"), format!("{}\n--- stdout ---\n{}", run.stderr, run.stdout));
+        insta::assert_snapshot!(
+            format!("row_error_{case}"),
+            format!("{}\n--- stdout ---\n{}", run.stderr, run.stdout)
+        );
     }
 }
 
@@ -107,7 +150,11 @@ fn skip_invalid_still_counts_the_rows() {
         "--skip-invalid",
     ]);
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("2 rows skipped (--skip-invalid)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2 rows skipped (--skip-invalid)"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stdout.lines().count(), 3, "header and two good rows");
 }
 
@@ -132,11 +179,23 @@ fn bom_semicolons_decimal_commas_and_crlf() {
 fn standard_input_and_several_inputs() {
     let csv = std::fs::read("tests/fixtures/classify/bad_enum.csv").unwrap();
     let run = outsort_stdin(
-        &["classify", "-r", "tests/fixtures/classify/small.rules", "-", "-f", "csv", "--skip-invalid"],
+        &[
+            "classify",
+            "-r",
+            "tests/fixtures/classify/small.rules",
+            "-",
+            "-f",
+            "csv",
+            "--skip-invalid",
+        ],
         Some(&csv),
     );
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("<stdin>:3: column \"skill\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("<stdin>:3: column \"skill\""),
+        "{}",
+        run.stderr
+    );
     let run = outsort(&[
         "classify",
         "-r",
@@ -148,7 +207,9 @@ fn standard_input_and_several_inputs() {
         "--skip-invalid",
     ]);
     assert_eq!(run.code, 0);
-    let records = csv::Reader::from_reader(run.stdout.as_bytes()).records().count();
+    let records = csv::Reader::from_reader(run.stdout.as_bytes())
+        .records()
+        .count();
     assert_eq!(records, 2 + 2, "{}", run.stdout);
 }
 
@@ -157,7 +218,12 @@ fn a_broken_rule_file_is_exit_2_with_file_line_col() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.rules");
     std::fs::write(&path, "input { id: text }\nlet x = idd + 1\n").unwrap();
-    let run = outsort(&["classify", "-r", path.to_str().unwrap(), "examples/tasks.csv"]);
+    let run = outsort(&[
+        "classify",
+        "-r",
+        path.to_str().unwrap(),
+        "examples/tasks.csv",
+    ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("broken.rules:2:9"), "{}", run.stderr);
     assert!(run.stderr.contains("did you mean `id`?"), "{}", run.stderr);
@@ -167,7 +233,13 @@ fn a_broken_rule_file_is_exit_2_with_file_line_col() {
 #[test]
 fn no_tasks_is_an_error() {
     let run = outsort_stdin(
-        &["classify", "-r", "tests/fixtures/classify/small.rules", "-f", "csv"],
+        &[
+            "classify",
+            "-r",
+            "tests/fixtures/classify/small.rules",
+            "-f",
+            "csv",
+        ],
         Some(b"id,name,hours,skill\n"),
     );
     assert_eq!(run.code, 2);
@@ -178,9 +250,16 @@ fn no_tasks_is_an_error() {
 fn output_file_takes_its_format_from_the_extension() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.json");
-    let run = outsort(&["classify", "examples/tasks.csv", "-o", path.to_str().unwrap(), TODAY]);
+    let run = outsort(&[
+        "classify",
+        "examples/tasks.csv",
+        "-o",
+        path.to_str().unwrap(),
+        TODAY,
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let parsed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), 60);
 }
 
@@ -198,7 +277,10 @@ fn check_on_the_sample_passes_and_an_added_violation_fails() {
     std::fs::write(&path, &csv).unwrap();
     let run = outsort(&["check", path.to_str().unwrap(), TODAY, "-f", "github"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let expected = format!("line={},title=sensitive data stays in-house::T999", lines + 1);
+    let expected = format!(
+        "line={},title=sensitive data stays in-house::T999",
+        lines + 1
+    );
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
 }
 
@@ -218,7 +300,11 @@ fn check_fixture(format: &str) -> Run {
 fn check_in_every_format() {
     for format in ["text", "json", "junit", "github", "sarif"] {
         let run = check_fixture(format);
-        assert_eq!(run.code, 1, "{format}: a deny finding fails the check\n{}", run.stderr);
+        assert_eq!(
+            run.code, 1,
+            "{format}: a deny finding fails the check\n{}",
+            run.stderr
+        );
         insta::assert_snapshot!(format!("check_{format}"), run.stdout);
     }
 }
@@ -228,7 +314,12 @@ fn check_points_at_the_line_where_the_row_starts() {
     let run = check_fixture("json");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let line_of = |key: &str| {
-        doc["findings"].as_array().unwrap().iter().find(|f| f["key"] == key).map(|f| f["line"].as_u64().unwrap())
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .map(|f| f["line"].as_u64().unwrap())
     };
     // T1's name spans lines 2 to 4, so T2 starts on line 5 (record 2).
     assert_eq!(line_of("T2"), Some(5));
@@ -240,15 +331,25 @@ fn check_points_at_the_line_where_the_row_starts() {
 fn check_junit_and_sarif_parse_back() {
     let run = check_fixture("junit");
     let doc = roxmltree::Document::parse(&run.stdout).unwrap();
-    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
-    let failures = doc.descendants().filter(|n| n.has_tag_name("failure")).count();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
     assert!(cases.len() >= 3);
     assert!(failures >= 3);
 
     let run = check_fixture("sarif");
     let sarif: serde_sarif::sarif::Sarif = serde_json::from_str(&run.stdout).unwrap();
     let results = sarif.runs[0].results.as_ref().unwrap();
-    assert!(results.iter().any(|r| r.rule_id.as_deref() == Some("sensitive data stays in-house")));
+    assert!(
+        results
+            .iter()
+            .any(|r| r.rule_id.as_deref() == Some("sensitive data stays in-house"))
+    );
 }
 
 #[test]
@@ -259,13 +360,25 @@ fn check_with_nothing_to_check_is_exit_2() {
 
 #[test]
 fn fail_on_warn() {
-    let run = outsort(&["check", "-r", "tests/fixtures/check/policies.rules", "tests/fixtures/check/tasks.csv", TODAY, "--fail-on", "warn"]);
+    let run = outsort(&[
+        "check",
+        "-r",
+        "tests/fixtures/check/policies.rules",
+        "tests/fixtures/check/tasks.csv",
+        TODAY,
+        "--fail-on",
+        "warn",
+    ]);
     assert_eq!(run.code, 1);
 }
 
 #[test]
 fn rule_set_tests_pass_for_every_shipped_rule_set() {
-    for rules in [None, Some("rules/examples/jira.rules"), Some("rules/examples/servicenow.rules")] {
+    for rules in [
+        None,
+        Some("rules/examples/jira.rules"),
+        Some("rules/examples/servicenow.rules"),
+    ] {
         let mut args = vec!["test", TODAY];
         if let Some(r) = rules {
             args.extend(["-r", r]);
@@ -291,7 +404,10 @@ fn failing_tests_and_missing_tests() {
     .unwrap();
     let run = outsort(&["test", "-r", path.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    insta::assert_snapshot!("test_failing", run.stdout.replace(dir.path().to_str().unwrap(), "DIR"));
+    insta::assert_snapshot!(
+        "test_failing",
+        run.stdout.replace(dir.path().to_str().unwrap(), "DIR")
+    );
 
     std::fs::write(&path, "input { id: text }\n").unwrap();
     let run = outsort(&["test", "-r", path.to_str().unwrap()]);

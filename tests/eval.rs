@@ -29,7 +29,12 @@ fn task<'a>(program: &Program, values: &str) -> Task<'a> {
         task.fields[slot] = match name {
             "a" | "b" => Value::Num(raw.parse().unwrap()),
             "t" => Value::Text(raw.to_string().into()),
-            "s" => Value::Enum(["low", "medium", "high"].iter().position(|v| *v == raw).unwrap() as u16),
+            "s" => Value::Enum(
+                ["low", "medium", "high"]
+                    .iter()
+                    .position(|v| *v == raw)
+                    .unwrap() as u16,
+            ),
             "f" | "g" => Value::Bool(raw == "true"),
             "d" => Value::Date(parse_date(raw).unwrap()),
             _ => unreachable!(),
@@ -190,7 +195,11 @@ fn if_and_match() {
         ("match s { low => 1, medium | high => 2 }", "s=high", "2"),
         ("match s { low => 1, _ => 9 }", "s=medium", "9"),
         ("match t { \"a\" => 1, _ => 0 }", "t=a", "1"),
-        ("match a { 1 => \"one\", 2 | 3 => \"few\", _ => \"many\" }", "a=3", "few"),
+        (
+            "match a { 1 => \"one\", 2 | 3 => \"few\", _ => \"many\" }",
+            "a=3",
+            "few",
+        ),
         ("match f { true => 1, false => 0 }", "f=false", "0"),
     ];
     for (expr, values, want) in cases {
@@ -288,7 +297,11 @@ fn first_matching_label_line_wins() {
     ];
     for (hours, core, degree, want) in cases {
         let (program, t) = scored(hours, core, degree);
-        assert_eq!(program.label_name(t.label.unwrap()), want, "{hours} {core} {degree}");
+        assert_eq!(
+            program.label_name(t.label.unwrap()),
+            want,
+            "{hours} {core} {degree}"
+        );
     }
     // Without `because`, the reason is the condition as written.
     let (program, t) = scored(1.0, false, true);
@@ -299,37 +312,68 @@ fn first_matching_label_line_wins() {
 fn explanation_names_rules_deltas_and_failed_conditions() {
     let (program, mut t) = scored(1.0, true, false);
     let e = program.explain(&mut t, 0).unwrap();
-    let fired: Vec<(&str, bool)> =
-        e.rules.iter().map(|r| (program.rules[r.rule].name.as_str(), r.fired)).collect();
+    let fired: Vec<(&str, bool)> = e
+        .rules
+        .iter()
+        .map(|r| (program.rules[r.rule].name.as_str(), r.fired))
+        .collect();
     assert_eq!(
         fired,
-        vec![("degree", false), ("big", false), ("reads the running total", false), ("core", true)]
+        vec![
+            ("degree", false),
+            ("big", false),
+            ("reads the running total", false),
+            ("core", true)
+        ]
     );
     assert_eq!(e.rules[3].deltas, vec![(1, -20.0)]);
     let why: Vec<&Vec<String>> = e.not_fired.iter().map(|(_, w)| w).collect();
-    assert_eq!(why[0], &vec!["`skill == degree` is false (skill = none)".to_string()]);
-    assert_eq!(why[1], &vec!["`hours > 100` is false (hours = 1)".to_string()]);
+    assert_eq!(
+        why[0],
+        &vec!["`skill == degree` is false (skill = none)".to_string()]
+    );
+    assert_eq!(
+        why[1],
+        &vec!["`hours > 100` is false (hours = 1)".to_string()]
+    );
     assert_eq!(why[2], &vec!["`k > 60` is false (k = 10)".to_string()]);
     // Label lines above the one that matched, each with why it failed.
     assert_eq!(e.lines.len(), 3);
-    assert_eq!(e.lines[0].why_not, vec!["`k >= 100` is false (k = 10)".to_string()]);
-    assert_eq!(e.lines[1].why_not, vec!["`k >= 50` is false (k = 10)".to_string()]);
+    assert_eq!(
+        e.lines[0].why_not,
+        vec!["`k >= 100` is false (k = 10)".to_string()]
+    );
+    assert_eq!(
+        e.lines[1].why_not,
+        vec!["`k >= 50` is false (k = 10)".to_string()]
+    );
     assert!(e.lines[2].matched);
 }
 
 #[test]
 fn explanation_of_compound_conditions_names_only_the_false_parts() {
-    let src = format!("{INPUT}score k = 0\nlabel {{\n    x when a > 1 and (f or g) and s == high\n    y otherwise\n}}\n");
+    let src = format!(
+        "{INPUT}score k = 0\nlabel {{\n    x when a > 1 and (f or g) and s == high\n    y otherwise\n}}\n"
+    );
     let program = outsort::load_str("c.rules", &src).unwrap();
     let mut t = task(&program, "a=5;f=false;g=false;s=high");
     let e = program.explain(&mut t, 0).unwrap();
-    assert_eq!(e.lines[0].why_not, vec!["`f` is false".to_string(), "`g` is false".to_string()]);
+    assert_eq!(
+        e.lines[0].why_not,
+        vec!["`f` is false".to_string(), "`g` is false".to_string()]
+    );
     let mut t = task(&program, "a=0;s=low");
     let e = program.explain(&mut t, 0).unwrap();
-    assert_eq!(e.lines[0].why_not, vec!["`a > 1` is false (a = 0)".to_string()]);
+    assert_eq!(
+        e.lines[0].why_not,
+        vec!["`a > 1` is false (a = 0)".to_string()]
+    );
     let mut t = task(&program, "a=5;f=true");
     let e = program.explain(&mut t, 0).unwrap();
-    assert_eq!(e.lines[0].why_not, vec!["`s == high` is missing (s = missing)".to_string()]);
+    assert_eq!(
+        e.lines[0].why_not,
+        vec!["`s == high` is missing (s = missing)".to_string()]
+    );
 }
 
 #[test]
@@ -345,7 +389,10 @@ fn the_spec_example_behaves_as_described() {
     program.evaluate(&mut task, 0).unwrap();
     assert_eq!(task.scores, vec![75.0, 20.0, 50.0]);
     assert_eq!(program.label_name(task.label.unwrap()), "kpo");
-    assert_eq!(program.display(program.outputs[0].ty, &task.outputs[0]), "project-based");
+    assert_eq!(
+        program.display(program.outputs[0].ty, &task.outputs[0]),
+        "project-based"
+    );
 }
 
 #[test]
@@ -356,5 +403,8 @@ fn a_failing_test_fails_with_the_values_involved() {
     let program = outsort::load_str("f.rules", &src).unwrap();
     let report = outsort::testing::run_tests(&program, None, 0);
     assert_eq!((report.passed(), report.failed()), (0, 1));
-    assert_eq!(report.outcomes[0].failures, vec!["expected `label == top`, but `label == top` is false (label = low)"]);
+    assert_eq!(
+        report.outcomes[0].failures,
+        vec!["expected `label == top`, but `label == top` is false (label = low)"]
+    );
 }

@@ -50,7 +50,10 @@ fn check_errors_are_rendered() {
     insta::glob!("cases/check/err/*.rules", |path| {
         let (name, text) = read(path);
         let (_, syntax) = outsort::syntax::parse_file(0, &text);
-        assert!(syntax.is_empty(), "{name} should parse, and fail only the checker: {syntax:?}");
+        assert!(
+            syntax.is_empty(),
+            "{name} should parse, and fail only the checker: {syntax:?}"
+        );
         let err = outsort::load_str(&name, &text).expect_err("a wrong file must not load");
         assert!(err.diagnostics.iter().any(|d| d.is_error()));
         insta::assert_snapshot!(err.render(Style::Plain));
@@ -69,10 +72,28 @@ fn no_grammar_rule_name_reaches_a_user() {
             }
         }
     }
-    for raw in ["EOI", "op_expr", "expr", "primary", "ident", "item_only", "kw_", "rbrace", "istring"] {
-        for line in all.lines().filter(|l| l.starts_with("error") || l.contains("= help")) {
-            let words: Vec<&str> = line.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
-            assert!(!words.contains(&raw) && !line.contains("kw_"), "raw rule name `{raw}` in: {line}");
+    for raw in [
+        "EOI",
+        "op_expr",
+        "expr",
+        "primary",
+        "ident",
+        "item_only",
+        "kw_",
+        "rbrace",
+        "istring",
+    ] {
+        for line in all
+            .lines()
+            .filter(|l| l.starts_with("error") || l.contains("= help"))
+        {
+            let words: Vec<&str> = line
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .collect();
+            assert!(
+                !words.contains(&raw) && !line.contains("kw_"),
+                "raw rule name `{raw}` in: {line}"
+            );
         }
     }
 }
@@ -91,8 +112,14 @@ fn json_diagnostics_carry_positions() {
 #[test]
 fn diagnostics_name_the_right_file_when_merged() {
     let files = vec![
-        ("a.rules".to_string(), "input { id: text  hours: number }\nscore k = 0\n".to_string()),
-        ("b.rules".to_string(), "rule \"r\" when hourz > 1 { k += 1 }\n".to_string()),
+        (
+            "a.rules".to_string(),
+            "input { id: text  hours: number }\nscore k = 0\n".to_string(),
+        ),
+        (
+            "b.rules".to_string(),
+            "rule \"r\" when hourz > 1 { k += 1 }\n".to_string(),
+        ),
     ];
     let err = outsort::load_sources(files).unwrap_err();
     let text = err.render(Style::Plain);
@@ -103,7 +130,10 @@ fn diagnostics_name_the_right_file_when_merged() {
 fn built_in_and_example_rule_sets_load_without_warnings() {
     let (_, warnings) = outsort::load_default().unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
-    for f in ["rules/examples/jira.rules", "rules/examples/servicenow.rules"] {
+    for f in [
+        "rules/examples/jira.rules",
+        "rules/examples/servicenow.rules",
+    ] {
         let (_, warnings) = outsort::load_paths(&[f.into()]).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(warnings.is_empty(), "{f}: {warnings:?}");
     }

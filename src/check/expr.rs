@@ -51,7 +51,10 @@ pub struct Cx {
 
 impl Cx {
     pub fn new(place: Place) -> Cx {
-        Cx { place, in_aggregate: false }
+        Cx {
+            place,
+            in_aggregate: false,
+        }
     }
 }
 
@@ -74,8 +77,22 @@ impl Typed {
 }
 
 pub const FUNCTIONS: [&str; 16] = [
-    "min", "max", "abs", "round", "floor", "ceil", "clamp", "lower", "upper", "len", "contains",
-    "starts_with", "ends_with", "matches", "present", "days_until",
+    "min",
+    "max",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "clamp",
+    "lower",
+    "upper",
+    "len",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "present",
+    "days_until",
 ];
 pub const AGGREGATES: [&str; 6] = ["count", "sum", "avg", "min", "max", "share"];
 
@@ -111,9 +128,16 @@ impl<'a> Checker<'a> {
         let got = self.ty_name(t.ty);
         let want_name = self.ty_name(want);
         self.diags.push(
-            Diagnostic::error("type", format!("{what} must be {}, but this is {}", article(&want_name), article(&got)))
-                .at(span)
-                .label(format!("this is {}", article(&got))),
+            Diagnostic::error(
+                "type",
+                format!(
+                    "{what} must be {}, but this is {}",
+                    article(&want_name),
+                    article(&got)
+                ),
+            )
+            .at(span)
+            .label(format!("this is {}", article(&got))),
         );
         false
     }
@@ -135,7 +159,9 @@ impl<'a> Checker<'a> {
     fn expr_inner(&mut self, e: &Expr, cx: Cx, expected: Option<Ty>) -> Typed {
         match &e.kind {
             ExprKind::Number(n) => Typed::new(Node::Const(Value::Num(*n)), Ty::Number, false),
-            ExprKind::Str(s) => Typed::new(Node::Const(Value::Text(s.clone().into())), Ty::Text, false),
+            ExprKind::Str(s) => {
+                Typed::new(Node::Const(Value::Text(s.clone().into())), Ty::Text, false)
+            }
             ExprKind::Bool(b) => Typed::new(Node::Const(Value::Bool(*b)), Ty::Bool, false),
             ExprKind::Date(d) => Typed::new(Node::Const(Value::Date(*d)), Ty::Date, false),
             ExprKind::Name(name) => self.name(name, e.span, cx, expected),
@@ -152,7 +178,11 @@ impl<'a> Checker<'a> {
                 Typed::new(Node::Neg(Box::new(t.node)), Ty::Number, t.maybe)
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span, cx, expected),
-            ExprKind::In { negated, value, list } => self.in_list(*negated, value, list, e.span, cx),
+            ExprKind::In {
+                negated,
+                value,
+                list,
+            } => self.in_list(*negated, value, list, e.span, cx),
             ExprKind::If(c, a, b) => {
                 let cond = self.condition(c, cx);
                 let (ta, tb) = self.pair(a, b, cx, expected);
@@ -163,8 +193,12 @@ impl<'a> Checker<'a> {
                     ta.maybe || tb.maybe,
                 )
             }
-            ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, e.span, cx, expected),
-            ExprKind::Call { func, args, filter } => self.call(&func.name, func.span, args, filter.as_deref(), e.span, cx),
+            ExprKind::Match { scrutinee, arms } => {
+                self.match_expr(scrutinee, arms, e.span, cx, expected)
+            }
+            ExprKind::Call { func, args, filter } => {
+                self.call(&func.name, func.span, args, filter.as_deref(), e.span, cx)
+            }
             ExprKind::List(_) => {
                 self.diags.push(
                     Diagnostic::error("type", "a list can only stand after `in`")
@@ -184,12 +218,20 @@ impl<'a> Checker<'a> {
         }
         if self.is_unresolved_name(a) && !self.is_unresolved_name(b) {
             let tb = self.expr(b, cx, expected);
-            let hint = if matches!(tb.ty, Ty::Enum(_)) { Some(tb.ty) } else { expected };
+            let hint = if matches!(tb.ty, Ty::Enum(_)) {
+                Some(tb.ty)
+            } else {
+                expected
+            };
             let ta = self.expr(a, cx, hint);
             return (ta, tb);
         }
         let ta = self.expr(a, cx, expected);
-        let hint = if matches!(ta.ty, Ty::Enum(_)) { Some(ta.ty) } else { expected };
+        let hint = if matches!(ta.ty, Ty::Enum(_)) {
+            Some(ta.ty)
+        } else {
+            expected
+        };
         let tb = self.expr(b, cx, hint);
         (ta, tb)
     }
@@ -211,29 +253,49 @@ impl<'a> Checker<'a> {
             return a.ty;
         }
         let (na, nb) = (self.ty_name(a.ty), self.ty_name(b.ty));
-        self.type_error(span, format!("{what} have different types: {na} and {nb}"), None);
+        self.type_error(
+            span,
+            format!("{what} have different types: {na} and {nb}"),
+            None,
+        );
         Ty::Error
     }
 
     fn label_ref(&mut self, span: Span, cx: Cx) -> Typed {
         let Some(label_ty) = self.label_enum else {
             self.diags.push(
-                Diagnostic::error("unknown-name", "`label` is read, but the rule set has no `label` block")
-                    .at(span)
-                    .help("add a `label { ... }` block that names the labels"),
+                Diagnostic::error(
+                    "unknown-name",
+                    "`label` is read, but the rule set has no `label` block",
+                )
+                .at(span)
+                .help("add a `label { ... }` block that names the labels"),
             );
             return Typed::error();
         };
-        let allowed = cx.in_aggregate || matches!(cx.place, Place::Output | Place::Task | Place::PortfolioExpect);
+        let allowed = cx.in_aggregate
+            || matches!(
+                cx.place,
+                Place::Output | Place::Task | Place::PortfolioExpect
+            );
         if !allowed {
-            self.visibility_error("`label`", span, cx, "the label is decided after rules and label lines run");
+            self.visibility_error(
+                "`label`",
+                span,
+                cx,
+                "the label is decided after rules and label lines run",
+            );
             return Typed::error();
         }
         Typed::new(Node::Label, Ty::Enum(label_ty), false)
     }
 
     fn visibility_error(&mut self, what: &str, span: Span, cx: Cx, why: &str) {
-        let place = if cx.in_aggregate { "an aggregate" } else { cx.place.describe() };
+        let place = if cx.in_aggregate {
+            "an aggregate"
+        } else {
+            cx.place.describe()
+        };
         self.diags.push(
             Diagnostic::error("not-visible", format!("{what} cannot be read in {place}"))
                 .at(span)
@@ -245,7 +307,10 @@ impl<'a> Checker<'a> {
     fn name(&mut self, name: &str, span: Span, cx: Cx, expected: Option<Ty>) -> Typed {
         // Where an enum is expected, one of its values wins over any field.
         if let Some(Ty::Enum(e)) = expected
-            && let Some(idx) = self.enums.get(e as usize).and_then(|d| d.values.iter().position(|v| v == name))
+            && let Some(idx) = self
+                .enums
+                .get(e as usize)
+                .and_then(|d| d.values.iter().position(|v| v == name))
         {
             return Typed::new(Node::Const(Value::Enum(idx as u16)), Ty::Enum(e), false);
         }
@@ -295,7 +360,9 @@ impl<'a> Checker<'a> {
                     self.per_task_in_portfolio(name, span, cx);
                     return Typed::error();
                 }
-                if matches!(cx.place, Place::Let | Place::Rule | Place::LabelLine) && !cx.in_aggregate {
+                if matches!(cx.place, Place::Let | Place::Rule | Place::LabelLine)
+                    && !cx.in_aggregate
+                {
                     self.visibility_error(
                         &format!("the output `{name}`"),
                         span,
@@ -310,7 +377,8 @@ impl<'a> Checker<'a> {
                 }
             }
             Sym::Metric(i) => {
-                let allowed = !cx.in_aggregate && matches!(cx.place, Place::Portfolio | Place::PortfolioExpect);
+                let allowed = !cx.in_aggregate
+                    && matches!(cx.place, Place::Portfolio | Place::PortfolioExpect);
                 if !allowed {
                     self.visibility_error(
                         &format!("the metric `{name}`"),
@@ -364,23 +432,37 @@ impl<'a> Checker<'a> {
             let msg = match expected {
                 Some(ty) if ty != Ty::Error => {
                     let want = self.ty_name(ty);
-                    format!("`{name}` is a value of enum `{owner}`, but {} is expected here", article(&want))
+                    format!(
+                        "`{name}` is a value of enum `{owner}`, but {} is expected here",
+                        article(&want)
+                    )
                 }
-                _ => format!("`{name}` is a value of enum `{owner}`, not a name that can be read here"),
+                _ => format!(
+                    "`{name}` is a value of enum `{owner}`, not a name that can be read here"
+                ),
             };
-            self.diags.push(Diagnostic::error("type", msg).at(span).help(help));
+            self.diags
+                .push(Diagnostic::error("type", msg).at(span).help(help));
             return;
         }
         let mut candidates: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
         let enum_values: Vec<String> = match expected {
-            Some(Ty::Enum(e)) => self.enums.get(e as usize).map(|d| d.values.clone()).unwrap_or_default(),
+            Some(Ty::Enum(e)) => self
+                .enums
+                .get(e as usize)
+                .map(|d| d.values.clone())
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         candidates.extend(enum_values.iter().map(String::as_str));
         candidates.sort_unstable();
         let mut d = Diagnostic::error("unknown-name", format!("unknown name `{name}`")).at(span);
         if let Some(Ty::Enum(e)) = expected {
-            let ename = self.enums.get(e as usize).map(|d| d.name.clone()).unwrap_or_default();
+            let ename = self
+                .enums
+                .get(e as usize)
+                .map(|d| d.name.clone())
+                .unwrap_or_default();
             d = d.label(format!("not a field, let, score or value of `{ename}`"));
         } else {
             d = d.label("not a field, let, score, output or metric");
@@ -390,18 +472,40 @@ impl<'a> Checker<'a> {
         } else if let Some(Ty::Enum(e)) = expected
             && let Some(def) = self.enums.get(e as usize)
         {
-            d = d.help(format!("the values of `{}` are {}", def.name, def.values.join(", ")));
+            d = d.help(format!(
+                "the values of `{}` are {}",
+                def.name,
+                def.values.join(", ")
+            ));
         }
         self.diags.push(d);
     }
 
-    fn binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, span: Span, cx: Cx, expected: Option<Ty>) -> Typed {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        cx: Cx,
+        expected: Option<Ty>,
+    ) -> Typed {
         match op {
             BinaryOp::And | BinaryOp::Or => {
                 let ta = self.expr(a, cx, Some(Ty::Bool));
-                self.expect_ty(&ta, Ty::Bool, a.span, &format!("each side of `{}`", op.as_str()));
+                self.expect_ty(
+                    &ta,
+                    Ty::Bool,
+                    a.span,
+                    &format!("each side of `{}`", op.as_str()),
+                );
                 let tb = self.expr(b, cx, Some(Ty::Bool));
-                self.expect_ty(&tb, Ty::Bool, b.span, &format!("each side of `{}`", op.as_str()));
+                self.expect_ty(
+                    &tb,
+                    Ty::Bool,
+                    b.span,
+                    &format!("each side of `{}`", op.as_str()),
+                );
                 let maybe = ta.maybe || tb.maybe;
                 let node = if op == BinaryOp::And {
                     Node::And(Box::new(ta.node), Box::new(tb.node), span)
@@ -413,7 +517,11 @@ impl<'a> Checker<'a> {
             BinaryOp::Coalesce => {
                 let (ta, tb) = self.pair(a, b, cx, expected);
                 let ty = self.unify(&ta, &tb, span, "the two sides of `??`");
-                Typed::new(Node::Coalesce(Box::new(ta.node), Box::new(tb.node)), ty, ta.maybe && tb.maybe)
+                Typed::new(
+                    Node::Coalesce(Box::new(ta.node), Box::new(tb.node)),
+                    ty,
+                    ta.maybe && tb.maybe,
+                )
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
                 let ta = self.expr(a, cx, Some(Ty::Number));
@@ -425,7 +533,10 @@ impl<'a> Checker<'a> {
                         let help = if t.ty == Ty::Text && op == BinaryOp::Add {
                             Some("text is joined by interpolation in a message, such as \"{a} {b}\"; `+` adds numbers".to_string())
                         } else if t.ty == Ty::Date {
-                            Some("use `days_until(date)` to turn a date into a number of days".to_string())
+                            Some(
+                                "use `days_until(date)` to turn a date into a number of days"
+                                    .to_string(),
+                            )
                         } else {
                             None
                         };
@@ -442,10 +553,15 @@ impl<'a> Checker<'a> {
                     BinaryOp::Mul => ArithOp::Mul,
                     _ => ArithOp::Div,
                 };
-                Typed::new(Node::Arith(aop, Box::new(ta.node), Box::new(tb.node), span), Ty::Number, ta.maybe || tb.maybe)
+                Typed::new(
+                    Node::Arith(aop, Box::new(ta.node), Box::new(tb.node), span),
+                    Ty::Number,
+                    ta.maybe || tb.maybe,
+                )
             }
             _ => {
-                let chained = self.check_not_chained(a, op.as_str()) | self.check_not_chained(b, op.as_str());
+                let chained =
+                    self.check_not_chained(a, op.as_str()) | self.check_not_chained(b, op.as_str());
                 let (mut ta, tb) = self.pair(a, b, cx, None);
                 if chained {
                     ta.ty = Ty::Error;
@@ -462,10 +578,13 @@ impl<'a> Checker<'a> {
                     if ta.ty != tb.ty {
                         let (na, nb) = (self.ty_name(ta.ty), self.ty_name(tb.ty));
                         let help = match (ta.ty, tb.ty) {
-                            (Ty::Enum(_), Ty::Enum(_)) => Some("values of two different enums cannot be compared".to_string()),
-                            (Ty::Number, Ty::Text) | (Ty::Text, Ty::Number) => {
-                                Some("declare the field as `number` to compare it with numbers".to_string())
+                            (Ty::Enum(_), Ty::Enum(_)) => {
+                                Some("values of two different enums cannot be compared".to_string())
                             }
+                            (Ty::Number, Ty::Text) | (Ty::Text, Ty::Number) => Some(
+                                "declare the field as `number` to compare it with numbers"
+                                    .to_string(),
+                            ),
                             _ => None,
                         };
                         self.type_error(span, format!("cannot compare {na} with {nb}"), help);
@@ -480,7 +599,11 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                Typed::new(Node::Cmp(cop, Box::new(ta.node), Box::new(tb.node), span), Ty::Bool, ta.maybe || tb.maybe)
+                Typed::new(
+                    Node::Cmp(cop, Box::new(ta.node), Box::new(tb.node), span),
+                    Ty::Bool,
+                    ta.maybe || tb.maybe,
+                )
             }
         }
     }
@@ -515,13 +638,20 @@ impl<'a> Checker<'a> {
             let t = self.expr(item, cx, Some(want));
             if want != Ty::Error && t.ty != Ty::Error && t.ty != want {
                 let (w, g) = (self.ty_name(want), self.ty_name(t.ty));
-                self.type_error(item.span, format!("the list holds {g}, but the value tested is {w}"), None);
+                self.type_error(
+                    item.span,
+                    format!("the list holds {g}, but the value tested is {w}"),
+                    None,
+                );
             }
             maybe |= t.maybe;
             items.push(t.node);
         }
         let set = if items.iter().all(|n| n.as_const().is_some()) {
-            let consts: Vec<Value<'static>> = items.into_iter().filter_map(|n| n.as_const().cloned()).collect();
+            let consts: Vec<Value<'static>> = items
+                .into_iter()
+                .filter_map(|n| n.as_const().cloned())
+                .collect();
             if want == Ty::Text {
                 let set: HashSet<Box<str>> = consts
                     .into_iter()
@@ -538,7 +668,16 @@ impl<'a> Checker<'a> {
             InSet::Exprs(items)
         };
         tv.maybe = maybe;
-        Typed::new(Node::In { value: Box::new(tv.node), set, negated, span }, Ty::Bool, tv.maybe)
+        Typed::new(
+            Node::In {
+                value: Box::new(tv.node),
+                set,
+                negated,
+                span,
+            },
+            Ty::Bool,
+            tv.maybe,
+        )
     }
 
     /// A literal pattern or default, resolved against a type.
@@ -554,9 +693,12 @@ impl<'a> Checker<'a> {
                     if let Some(i) = def.values.iter().position(|v| v == n) {
                         return Some(Value::Enum(i as u16));
                     }
-                    let mut d = Diagnostic::error("unknown-name", format!("`{n}` is not a value of `{}`", def.name))
-                        .at(lit.span)
-                        .label(format!("not one of {}", def.values.join(", ")));
+                    let mut d = Diagnostic::error(
+                        "unknown-name",
+                        format!("`{n}` is not a value of `{}`", def.name),
+                    )
+                    .at(lit.span)
+                    .label(format!("not one of {}", def.values.join(", ")));
                     if let Some(best) = did_you_mean(n, def.values.iter().map(String::as_str)) {
                         d = d.help(format!("did you mean `{best}`?"));
                     }
@@ -566,15 +708,24 @@ impl<'a> Checker<'a> {
                 let want = self.ty_name(ty);
                 self.type_error(
                     lit.span,
-                    format!("{what} must be {}, but `{n}` is a bare name", article(&want)),
-                    Some("bare names stand for enum values; quote text as \"like this\"".to_string()),
+                    format!(
+                        "{what} must be {}, but `{n}` is a bare name",
+                        article(&want)
+                    ),
+                    Some(
+                        "bare names stand for enum values; quote text as \"like this\"".to_string(),
+                    ),
                 );
                 return None;
             }
         };
         if got != ty && ty != Ty::Error {
             let (w, g) = (self.ty_name(ty), self.ty_name(got));
-            self.type_error(lit.span, format!("{what} must be {}, but this is {g}", article(&w)), None);
+            self.type_error(
+                lit.span,
+                format!("{what} must be {}, but this is {g}", article(&w)),
+                None,
+            );
             return None;
         }
         Some(value)
@@ -623,7 +774,11 @@ impl<'a> Checker<'a> {
                 None => first_ty = Some(t.ty),
                 Some(ft) if ft != Ty::Error && t.ty != Ty::Error && ft != t.ty => {
                     let (a, b) = (self.ty_name(ft), self.ty_name(t.ty));
-                    self.type_error(arm.expr.span, format!("the arms of `match` have different types: {a} and {b}"), None);
+                    self.type_error(
+                        arm.expr.span,
+                        format!("the arms of `match` have different types: {a} and {b}"),
+                        None,
+                    );
                 }
                 _ => {}
             }
@@ -682,14 +837,32 @@ impl<'a> Checker<'a> {
             }
         }
         let ty = first_ty.unwrap_or(Ty::Error);
-        Typed::new(Node::Match { scrutinee: Box::new(ts.node), arms: compiled, default }, ty, maybe)
+        Typed::new(
+            Node::Match {
+                scrutinee: Box::new(ts.node),
+                arms: compiled,
+                default,
+            },
+            ty,
+            maybe,
+        )
     }
 
-    fn call(&mut self, name: &str, name_span: Span, args: &[Expr], filter: Option<&Expr>, span: Span, cx: Cx) -> Typed {
-        let portfolio_place = matches!(cx.place, Place::Portfolio | Place::PortfolioExpect) && !cx.in_aggregate;
+    fn call(
+        &mut self,
+        name: &str,
+        name_span: Span,
+        args: &[Expr],
+        filter: Option<&Expr>,
+        span: Span,
+        cx: Cx,
+    ) -> Typed {
+        let portfolio_place =
+            matches!(cx.place, Place::Portfolio | Place::PortfolioExpect) && !cx.in_aggregate;
         let is_agg_name = AGGREGATES.contains(&name);
         // `min` and `max` with one argument are aggregates; with more, functions.
-        let aggregate = is_agg_name && (!matches!(name, "min" | "max") || args.len() <= 1 || filter.is_some());
+        let aggregate =
+            is_agg_name && (!matches!(name, "min" | "max") || args.len() <= 1 || filter.is_some());
         if aggregate {
             if !portfolio_place {
                 let why = if cx.in_aggregate {
@@ -698,9 +871,19 @@ impl<'a> Checker<'a> {
                     "aggregates are computed over all tasks; use them in a `metric` or a policy that checks the portfolio"
                 };
                 self.diags.push(
-                    Diagnostic::error("aggregate-outside-portfolio", format!("the aggregate `{name}` cannot be used in {}", if cx.in_aggregate { "an aggregate".to_string() } else { cx.place.describe().to_string() }))
-                        .at(span)
-                        .help(why),
+                    Diagnostic::error(
+                        "aggregate-outside-portfolio",
+                        format!(
+                            "the aggregate `{name}` cannot be used in {}",
+                            if cx.in_aggregate {
+                                "an aggregate".to_string()
+                            } else {
+                                cx.place.describe().to_string()
+                            }
+                        ),
+                    )
+                    .at(span)
+                    .help(why),
                 );
                 return Typed::error();
             }
@@ -708,9 +891,12 @@ impl<'a> Checker<'a> {
         }
         if let Some(f) = filter {
             self.diags.push(
-                Diagnostic::error("syntax", format!("`where` only goes with aggregates, not `{name}`"))
-                    .at(f.span)
-                    .help("the aggregates are count, sum, avg, min, max and share"),
+                Diagnostic::error(
+                    "syntax",
+                    format!("`where` only goes with aggregates, not `{name}`"),
+                )
+                .at(f.span)
+                .help("the aggregates are count, sum, avg, min, max and share"),
             );
         }
         let func = match name {
@@ -733,7 +919,9 @@ impl<'a> Checker<'a> {
             _ => {
                 let mut all: Vec<&str> = FUNCTIONS.to_vec();
                 all.extend(["count", "sum", "avg", "share"]);
-                let mut d = Diagnostic::error("unknown-function", format!("unknown function `{name}`")).at(name_span);
+                let mut d =
+                    Diagnostic::error("unknown-function", format!("unknown function `{name}`"))
+                        .at(name_span);
                 if let Some(best) = did_you_mean(name, all.iter().copied()) {
                     d = d.help(format!("did you mean `{best}`?"));
                 } else {
@@ -761,14 +949,22 @@ impl<'a> Checker<'a> {
             self.diags.push(
                 Diagnostic::error("arguments", format!("`{name}` takes two or more numbers"))
                     .at(span)
-                    .help(format!("`{name}(a, b)` gives the {} of its arguments", if name == "min" { "smallest" } else { "largest" })),
+                    .help(format!(
+                        "`{name}(a, b)` gives the {} of its arguments",
+                        if name == "min" { "smallest" } else { "largest" }
+                    )),
             );
         } else if !variadic && args.len() != params.len() {
             let n = params.len();
             self.diags.push(
                 Diagnostic::error(
                     "arguments",
-                    format!("`{name}` takes {n} argument{}, but {} {} given", if n == 1 { "" } else { "s" }, args.len(), if args.len() == 1 { "was" } else { "were" }),
+                    format!(
+                        "`{name}` takes {n} argument{}, but {} {} given",
+                        if n == 1 { "" } else { "s" },
+                        args.len(),
+                        if args.len() == 1 { "was" } else { "were" }
+                    ),
                 )
                 .at(span),
             );
@@ -776,7 +972,11 @@ impl<'a> Checker<'a> {
         let mut nodes = Vec::new();
         let mut maybe = false;
         for (i, a) in args.iter().enumerate() {
-            let want = if variadic { Ty::Number } else { params.get(i).copied().unwrap_or(Ty::Error) };
+            let want = if variadic {
+                Ty::Number
+            } else {
+                params.get(i).copied().unwrap_or(Ty::Error)
+            };
             let t = self.expr(a, cx, if want == Ty::Error { None } else { Some(want) });
             if want != Ty::Error {
                 self.expect_ty(&t, want, a.span, &format!("argument {} of `{name}`", i + 1));
@@ -793,9 +993,12 @@ impl<'a> Checker<'a> {
     fn matches_call(&mut self, args: &[Expr], span: Span, cx: Cx) -> Typed {
         let [text, pattern] = args else {
             self.diags.push(
-                Diagnostic::error("arguments", "`matches` takes two arguments: a text and a regular expression")
-                    .at(span)
-                    .help("for example `matches(name, \"(?i)invoice|payment\")`"),
+                Diagnostic::error(
+                    "arguments",
+                    "`matches` takes two arguments: a text and a regular expression",
+                )
+                .at(span)
+                .help("for example `matches(name, \"(?i)invoice|payment\")`"),
             );
             return Typed::error();
         };
@@ -803,17 +1006,34 @@ impl<'a> Checker<'a> {
         self.expect_ty(&t, Ty::Text, text.span, "argument 1 of `matches`");
         let ExprKind::Str(re) = &pattern.kind else {
             self.diags.push(
-                Diagnostic::error("arguments", "the regular expression of `matches` must be a string literal")
-                    .at(pattern.span)
-                    .help("it is compiled once, when the rule set is loaded"),
+                Diagnostic::error(
+                    "arguments",
+                    "the regular expression of `matches` must be a string literal",
+                )
+                .at(pattern.span)
+                .help("it is compiled once, when the rule set is loaded"),
             );
             return Typed::error();
         };
-        match regex::RegexBuilder::new(re).size_limit(1 << 20).nest_limit(64).build() {
-            Ok(r) => Typed::new(Node::Matches(Box::new(t.node), Box::new(r), span), Ty::Bool, t.maybe),
+        match regex::RegexBuilder::new(re)
+            .size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
+        {
+            Ok(r) => Typed::new(
+                Node::Matches(Box::new(t.node), Box::new(r), span),
+                Ty::Bool,
+                t.maybe,
+            ),
             Err(err) => {
                 let detail = err.to_string();
-                let last = detail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+                let last = detail
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 self.diags.push(
                     Diagnostic::error("regex", "invalid regular expression")
                         .at(pattern.span)
@@ -825,8 +1045,18 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn aggregate(&mut self, name: &str, args: &[Expr], filter: Option<&Expr>, span: Span, cx: Cx) -> Typed {
-        let inner = Cx { place: cx.place, in_aggregate: true };
+    fn aggregate(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        filter: Option<&Expr>,
+        span: Span,
+        cx: Cx,
+    ) -> Typed {
+        let inner = Cx {
+            place: cx.place,
+            in_aggregate: true,
+        };
         let kind = match name {
             "count" => AggKind::Count,
             "sum" => AggKind::Sum,
@@ -850,15 +1080,19 @@ impl<'a> Checker<'a> {
                     _ => "one number, such as `sum(hours)`",
                 };
                 self.diags.push(
-                    Diagnostic::error("arguments", format!("`{name}` takes {shape}"))
-                        .at(span),
+                    Diagnostic::error("arguments", format!("`{name}` takes {shape}")).at(span),
                 );
                 return Typed::error();
             }
         };
         let filter = filter.map(|f| self.condition(f, inner));
         let idx = self.aggregates.len() as u32;
-        self.aggregates.push(AggDef { kind, arg, filter, span });
+        self.aggregates.push(AggDef {
+            kind,
+            arg,
+            filter,
+            span,
+        });
         let maybe = !matches!(kind, AggKind::Count | AggKind::Sum);
         Typed::new(Node::Agg(idx), Ty::Number, maybe)
     }
@@ -884,7 +1118,11 @@ pub(crate) fn article(noun: &str) -> String {
         return noun.to_string();
     }
     let first = noun.chars().next().unwrap_or('x');
-    if "aeiou".contains(first) { format!("an {noun}") } else { format!("a {noun}") }
+    if "aeiou".contains(first) {
+        format!("an {noun}")
+    } else {
+        format!("a {noun}")
+    }
 }
 
 /// Folds operations on constants into constants, when that cannot fail.
@@ -908,7 +1146,11 @@ fn fold(t: Typed) -> Typed {
                     ArithOp::Div if *y != 0.0 => x / y,
                     ArithOp::Div => f64::NAN,
                 };
-                if r.is_finite() { Node::Const(Value::Num(r)) } else { Node::Arith(op, a, b, span) }
+                if r.is_finite() {
+                    Node::Const(Value::Num(r))
+                } else {
+                    Node::Arith(op, a, b, span)
+                }
             }
             _ => Node::Arith(op, a, b, span),
         },

@@ -42,7 +42,12 @@ struct Computeds<'a> {
 impl<'a> Computeds<'a> {
     fn new(decls: Vec<&'a Named>) -> Self {
         let n = decls.len();
-        Computeds { decls, state: vec![State::Todo; n], nodes: vec![None; n], order: Vec::new() }
+        Computeds {
+            decls,
+            state: vec![State::Todo; n],
+            nodes: vec![None; n],
+            order: Vec::new(),
+        }
     }
 
     fn finish(self) -> (Vec<Computed>, Vec<u32>) {
@@ -142,9 +147,12 @@ impl<'a> Checker<'a> {
         let waivers = self.waivers(rs, &policies);
         let tests = self.tests(rs, &policies, &sources);
 
-        let (lets, let_order) = std::mem::replace(&mut self.lets, Computeds::new(Vec::new())).finish();
-        let (outputs, output_order) = std::mem::replace(&mut self.outputs, Computeds::new(Vec::new())).finish();
-        let (metrics, metric_order) = std::mem::replace(&mut self.metrics, Computeds::new(Vec::new())).finish();
+        let (lets, let_order) =
+            std::mem::replace(&mut self.lets, Computeds::new(Vec::new())).finish();
+        let (outputs, output_order) =
+            std::mem::replace(&mut self.outputs, Computeds::new(Vec::new())).finish();
+        let (metrics, metric_order) =
+            std::mem::replace(&mut self.metrics, Computeds::new(Vec::new())).finish();
         Some(Program {
             sources,
             enums: std::mem::take(&mut self.enums),
@@ -189,21 +197,34 @@ impl<'a> Checker<'a> {
         for v in values {
             if let Some(prev) = seen.get(v.name.as_str()) {
                 self.diags.push(
-                    Diagnostic::error("duplicate", format!("the value `{}` is listed twice", v.name))
-                        .at(v.span)
-                        .note(*prev, "first listed here"),
+                    Diagnostic::error(
+                        "duplicate",
+                        format!("the value `{}` is listed twice", v.name),
+                    )
+                    .at(v.span)
+                    .note(*prev, "first listed here"),
                 );
             }
             seen.insert(&v.name, v.span);
         }
         if names.len() > u16::MAX as usize {
-            self.diags.push(Diagnostic::error("limit", "an enum may have at most 65535 values").at(values[0].span));
+            self.diags.push(
+                Diagnostic::error("limit", "an enum may have at most 65535 values")
+                    .at(values[0].span),
+            );
         }
         // Two enum fields with the same values in the same order share a type.
-        if let Some(i) = self.enums.iter().position(|e| e.values == names && e.name != "label") {
+        if let Some(i) = self
+            .enums
+            .iter()
+            .position(|e| e.values == names && e.name != "label")
+        {
             return i as u16;
         }
-        self.enums.push(EnumDef { name: name.to_string(), values: names });
+        self.enums.push(EnumDef {
+            name: name.to_string(),
+            values: names,
+        });
         (self.enums.len() - 1) as u16
     }
 
@@ -214,10 +235,16 @@ impl<'a> Checker<'a> {
             let Item::Input(input) = item else { continue };
             if let Some(prev) = input_span {
                 self.diags.push(
-                    Diagnostic::error("duplicate", "a rule set has one `input` block, and this is a second")
-                        .at(Span { end: input.span.start + 5, ..input.span })
-                        .note(prev, "the first `input` block")
-                        .help("move these fields into the first `input` block"),
+                    Diagnostic::error(
+                        "duplicate",
+                        "a rule set has one `input` block, and this is a second",
+                    )
+                    .at(Span {
+                        end: input.span.start + 5,
+                        ..input.span
+                    })
+                    .note(prev, "the first `input` block")
+                    .help("move these fields into the first `input` block"),
                 );
                 continue;
             }
@@ -230,10 +257,16 @@ impl<'a> Checker<'a> {
                     TypeExpr::Date => (Ty::Date, FieldType::Date),
                     TypeExpr::Enum(values) => {
                         let e = self.enum_type(&f.name.name, values);
-                        (Ty::Enum(e), FieldType::Enum(values.iter().map(|v| v.name.clone()).collect()))
+                        (
+                            Ty::Enum(e),
+                            FieldType::Enum(values.iter().map(|v| v.name.clone()).collect()),
+                        )
                     }
                 };
-                let default = f.default.as_ref().and_then(|lit| self.literal(lit, ty, "the default"));
+                let default = f
+                    .default
+                    .as_ref()
+                    .and_then(|lit| self.literal(lit, ty, "the default"));
                 let slot = self.fields.len() as u32;
                 self.declare(&f.name, Sym::Field(slot), &mut first);
                 self.fields.push(FieldDef {
@@ -262,7 +295,9 @@ impl<'a> Checker<'a> {
             let Item::Key(k) = item else { continue };
             if let Some((_, prev)) = key {
                 self.diags.push(
-                    Diagnostic::error("duplicate", "the key is declared twice").at(k.span).note(prev, "first declared here"),
+                    Diagnostic::error("duplicate", "the key is declared twice")
+                        .at(k.span)
+                        .note(prev, "first declared here"),
                 );
                 continue;
             }
@@ -271,17 +306,23 @@ impl<'a> Checker<'a> {
                     let f = &self.fields[*i as usize];
                     if f.optional {
                         self.diags.push(
-                            Diagnostic::error("key", format!("the key field `{}` may be missing", f.name))
-                                .at(k.field.span)
-                                .help("every task needs a key: declare the field without `?`"),
+                            Diagnostic::error(
+                                "key",
+                                format!("the key field `{}` may be missing", f.name),
+                            )
+                            .at(k.field.span)
+                            .help("every task needs a key: declare the field without `?`"),
                         );
                     }
                     key = Some((*i, k.span));
                 }
                 _ => {
                     let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
-                    let mut d = Diagnostic::error("unknown-name", format!("the key `{}` is not a field", k.field.name))
-                        .at(k.field.span);
+                    let mut d = Diagnostic::error(
+                        "unknown-name",
+                        format!("the key `{}` is not a field", k.field.name),
+                    )
+                    .at(k.field.span);
                     if let Some(best) = did_you_mean(&k.field.name, names.iter().copied()) {
                         d = d.help(format!("did you mean `{best}`?"));
                     } else {
@@ -298,9 +339,15 @@ impl<'a> Checker<'a> {
                 let first = self.fields.first()?;
                 if first.optional {
                     self.diags.push(
-                        Diagnostic::error("key", format!("the first field `{}` is the key, but it may be missing", first.name))
-                            .at(first.span)
-                            .help("declare another field as the key with `key field`, or drop the `?`"),
+                        Diagnostic::error(
+                            "key",
+                            format!(
+                                "the first field `{}` is the key, but it may be missing",
+                                first.name
+                            ),
+                        )
+                        .at(first.span)
+                        .help("declare another field as the key with `key field`, or drop the `?`"),
                     );
                 }
                 Some(0)
@@ -316,13 +363,22 @@ impl<'a> Checker<'a> {
             let (lo, hi) = s.range.unwrap_or((f64::MIN, f64::MAX));
             if lo > hi {
                 self.diags.push(
-                    Diagnostic::error("range", format!("the range {lo}..{hi} of `{}` is empty", s.name.name))
-                        .at(s.span)
-                        .help("write the lower bound first, such as `in 0..100`"),
+                    Diagnostic::error(
+                        "range",
+                        format!("the range {lo}..{hi} of `{}` is empty", s.name.name),
+                    )
+                    .at(s.span)
+                    .help("write the lower bound first, such as `in 0..100`"),
                 );
             }
             self.declare(&s.name, Sym::Score(scores.len() as u32), &mut first);
-            scores.push(ScoreDef { name: s.name.name.clone(), start: s.start, lo, hi, span: s.span });
+            scores.push(ScoreDef {
+                name: s.name.name.clone(),
+                start: s.start,
+                lo,
+                hi,
+                span: s.span,
+            });
         }
         self.first_names = first;
         scores
@@ -330,7 +386,8 @@ impl<'a> Checker<'a> {
 
     fn declare_computed(&mut self) {
         let mut first = std::mem::take(&mut self.first_names);
-        let groups: [(Vec<&'a Named>, fn(u32) -> Sym); 3] = [
+        type Group<'n> = (Vec<&'n Named>, fn(u32) -> Sym);
+        let groups: [Group<'a>; 3] = [
             (self.lets.decls.clone(), Sym::Let),
             (self.outputs.decls.clone(), Sym::Output),
             (self.metrics.decls.clone(), Sym::Metric),
@@ -367,7 +424,10 @@ impl<'a> Checker<'a> {
             }
         }
         if blocks > 0 {
-            self.enums.push(EnumDef { name: "label".into(), values });
+            self.enums.push(EnumDef {
+                name: "label".into(),
+                values,
+            });
             self.label_enum = Some((self.enums.len() - 1) as u16);
         }
     }
@@ -402,10 +462,13 @@ impl<'a> Checker<'a> {
                 let t = self.expr(&decl.expr, Cx::new(place), None);
                 if matches!(kind, Kind::Output) && t.maybe {
                     self.diags.push(
-                        Diagnostic::error("maybe-missing", format!("the output `{}` may be missing", decl.name.name))
-                            .at(decl.expr.span)
-                            .label("this can be missing for some tasks")
-                            .help("supply a fallback with `??`, such as `owner ?? \"unassigned\"`"),
+                        Diagnostic::error(
+                            "maybe-missing",
+                            format!("the output `{}` may be missing", decl.name.name),
+                        )
+                        .at(decl.expr.span)
+                        .label("this can be missing for some tasks")
+                        .help("supply a fallback with `??`, such as `owner ?? \"unassigned\"`"),
                     );
                 }
                 let set = match kind {
@@ -427,15 +490,27 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(crate) fn resolve_let(&mut self, i: u32, used_at: impl Into<Option<Span>>) -> Option<(Ty, bool)> {
+    pub(crate) fn resolve_let(
+        &mut self,
+        i: u32,
+        used_at: impl Into<Option<Span>>,
+    ) -> Option<(Ty, bool)> {
         self.resolve(Kind::Let, i, used_at.into())
     }
 
-    pub(crate) fn resolve_output(&mut self, i: u32, used_at: impl Into<Option<Span>>) -> Option<(Ty, bool)> {
+    pub(crate) fn resolve_output(
+        &mut self,
+        i: u32,
+        used_at: impl Into<Option<Span>>,
+    ) -> Option<(Ty, bool)> {
         self.resolve(Kind::Output, i, used_at.into())
     }
 
-    pub(crate) fn resolve_metric(&mut self, i: u32, used_at: impl Into<Option<Span>>) -> Option<(Ty, bool)> {
+    pub(crate) fn resolve_metric(
+        &mut self,
+        i: u32,
+        used_at: impl Into<Option<Span>>,
+    ) -> Option<(Ty, bool)> {
         self.resolve(Kind::Metric, i, used_at.into())
     }
 
@@ -446,14 +521,20 @@ impl<'a> Checker<'a> {
             let Item::Rule(r) = item else { continue };
             if let Some(prev) = names.get(r.name.value.as_str()) {
                 self.diags.push(
-                    Diagnostic::error("duplicate", format!("two rules are named \"{}\"", r.name.value))
-                        .at(r.name.span)
-                        .note(*prev, "the first rule of that name")
-                        .help("rule names appear in explanations and reports, so each must be unique"),
+                    Diagnostic::error(
+                        "duplicate",
+                        format!("two rules are named \"{}\"", r.name.value),
+                    )
+                    .at(r.name.span)
+                    .note(*prev, "the first rule of that name")
+                    .help("rule names appear in explanations and reports, so each must be unique"),
                 );
             }
             names.insert(&r.name.value, r.name.span);
-            let when = r.when.as_ref().map(|w| self.condition(w, Cx::new(Place::Rule)));
+            let when = r
+                .when
+                .as_ref()
+                .map(|w| self.condition(w, Cx::new(Place::Rule)));
             let mut actions = Vec::new();
             for a in &r.actions {
                 let target = match self.symbols.get(&a.target.name) {
@@ -467,15 +548,23 @@ impl<'a> Checker<'a> {
                             _ => "not declared",
                         };
                         let msg = if other.is_some() {
-                            format!("a rule can only change scores, and `{}` is {what}", a.target.name)
+                            format!(
+                                "a rule can only change scores, and `{}` is {what}",
+                                a.target.name
+                            )
                         } else {
                             format!("unknown score `{}`", a.target.name)
                         };
                         let mut d = Diagnostic::error("not-a-score", msg).at(a.target.span);
-                        if let Some(best) = did_you_mean(&a.target.name, scores.iter().map(|s| s.name.as_str())) {
+                        if let Some(best) =
+                            did_you_mean(&a.target.name, scores.iter().map(|s| s.name.as_str()))
+                        {
                             d = d.help(format!("did you mean the score `{best}`?"));
                         } else if other.is_none() {
-                            d = d.help(format!("declare it first, such as `score {} = 0 in 0..100`", a.target.name));
+                            d = d.help(format!(
+                                "declare it first, such as `score {} = 0 in 0..100`",
+                                a.target.name
+                            ));
                         }
                         self.diags.push(d);
                         None
@@ -485,16 +574,22 @@ impl<'a> Checker<'a> {
                 if t.ty != Ty::Number && t.ty != Ty::Error {
                     let got = expr::article(&self.ty_name(t.ty));
                     self.diags.push(
-                        Diagnostic::error("type", format!("a score changes by a number, but this is {got}"))
-                            .at(a.expr.span)
-                            .label(format!("this is {got}")),
+                        Diagnostic::error(
+                            "type",
+                            format!("a score changes by a number, but this is {got}"),
+                        )
+                        .at(a.expr.span)
+                        .label(format!("this is {got}")),
                     );
                 } else if t.maybe {
                     self.diags.push(
-                        Diagnostic::error("maybe-missing", "this action may be missing for some tasks")
-                            .at(a.expr.span)
-                            .label("can be missing")
-                            .help("supply a fallback with `??`, such as `rating ?? 0`"),
+                        Diagnostic::error(
+                            "maybe-missing",
+                            "this action may be missing for some tasks",
+                        )
+                        .at(a.expr.span)
+                        .label("can be missing")
+                        .help("supply a fallback with `??`, such as `rating ?? 0`"),
                     );
                 }
                 if let Some(score) = target {
@@ -503,10 +598,20 @@ impl<'a> Checker<'a> {
                         ast::AssignOp::Sub => Assign::Sub,
                         ast::AssignOp::Set => Assign::Set,
                     };
-                    actions.push(CompiledAction { score, op, node: t.node, span: a.span });
+                    actions.push(CompiledAction {
+                        score,
+                        op,
+                        node: t.node,
+                        span: a.span,
+                    });
                 }
             }
-            out.push(CompiledRule { name: r.name.value.clone(), when, actions, span: r.span });
+            out.push(CompiledRule {
+                name: r.name.value.clone(),
+                when,
+                actions,
+                span: r.span,
+            });
         }
         out
     }
@@ -523,10 +628,13 @@ impl<'a> Checker<'a> {
         for line in &block.lines {
             if let Some(o) = otherwise {
                 self.diags.push(
-                    Diagnostic::error("label-order", "this label line comes after `otherwise` and can never be taken")
-                        .at(line.span)
-                        .note(o, "`otherwise` matches every task that reaches it")
-                        .help("move `otherwise` to the end of the block"),
+                    Diagnostic::error(
+                        "label-order",
+                        "this label line comes after `otherwise` and can never be taken",
+                    )
+                    .at(line.span)
+                    .note(o, "`otherwise` matches every task that reaches it")
+                    .help("move `otherwise` to the end of the block"),
                 );
             }
             let value = self
@@ -534,19 +642,38 @@ impl<'a> Checker<'a> {
                 .and_then(|e| self.enums.get(e as usize))
                 .and_then(|e| e.values.iter().position(|v| *v == line.value.name))
                 .unwrap_or(0) as u16;
-            let when = line.when.as_ref().map(|w| self.condition(w, Cx::new(Place::LabelLine)));
+            let when = line
+                .when
+                .as_ref()
+                .map(|w| self.condition(w, Cx::new(Place::LabelLine)));
             if line.when.is_none() && otherwise.is_none() {
                 otherwise = Some(line.span);
             }
-            let because = line.because.as_ref().map(|b| self.istring(b, Cx::new(Place::LabelLine)));
+            let because = line
+                .because
+                .as_ref()
+                .map(|b| self.istring(b, Cx::new(Place::LabelLine)));
             let text = match &line.when {
-                Some(w) => sources.snippet(w.span).split_whitespace().collect::<Vec<_>>().join(" "),
+                Some(w) => sources
+                    .snippet(w.span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 None => "otherwise".to_string(),
             };
-            out.push(CompiledLabelLine { value, when, because, text, span: line.span });
+            out.push(CompiledLabelLine {
+                value,
+                when,
+                because,
+                text,
+                span: line.span,
+            });
         }
         if otherwise.is_none() {
-            let end = Span { start: block.span.end.saturating_sub(1), ..block.span };
+            let end = Span {
+                start: block.span.end.saturating_sub(1),
+                ..block.span
+            };
             self.diags.push(
                 Diagnostic::error("label-otherwise", "the `label` block has no `otherwise` line")
                     .at(end)
@@ -564,23 +691,32 @@ impl<'a> Checker<'a> {
             K::Name(n) => matches!(self.symbols.get(n), Some(Sym::Metric(_))),
             K::Call { func, args, filter } => {
                 let agg = expr::AGGREGATES.contains(&func.name.as_str())
-                    && (!matches!(func.name.as_str(), "min" | "max") || args.len() <= 1 || filter.is_some());
+                    && (!matches!(func.name.as_str(), "min" | "max")
+                        || args.len() <= 1
+                        || filter.is_some());
                 agg || args.iter().any(|a| self.reads_portfolio(a))
             }
             K::Number(_) | K::Str(_) | K::Bool(_) | K::Date(_) | K::Label => false,
             K::Unary(_, a) | K::Paren(a) => self.reads_portfolio(a),
             K::Binary(_, a, b) => self.reads_portfolio(a) || self.reads_portfolio(b),
-            K::In { value, list, .. } => self.reads_portfolio(value) || list.iter().any(|x| self.reads_portfolio(x)),
-            K::If(c, a, b) => self.reads_portfolio(c) || self.reads_portfolio(a) || self.reads_portfolio(b),
+            K::In { value, list, .. } => {
+                self.reads_portfolio(value) || list.iter().any(|x| self.reads_portfolio(x))
+            }
+            K::If(c, a, b) => {
+                self.reads_portfolio(c) || self.reads_portfolio(a) || self.reads_portfolio(b)
+            }
             K::Match { scrutinee, arms } => {
-                self.reads_portfolio(scrutinee) || arms.iter().any(|a| self.reads_portfolio(&a.expr))
+                self.reads_portfolio(scrutinee)
+                    || arms.iter().any(|a| self.reads_portfolio(&a.expr))
             }
             K::List(items) => items.iter().any(|x| self.reads_portfolio(x)),
         }
     }
 
     fn istr_reads_portfolio(&self, s: &ast::IStr) -> bool {
-        s.parts.iter().any(|p| matches!(p, ast::IPart::Expr(e) if self.reads_portfolio(e)))
+        s.parts
+            .iter()
+            .any(|p| matches!(p, ast::IPart::Expr(e) if self.reads_portfolio(e)))
     }
 
     fn policies(&mut self, rs: &RuleSet) -> Vec<CompiledPolicy> {
@@ -590,16 +726,25 @@ impl<'a> Checker<'a> {
             let Item::Policy(p) = item else { continue };
             if let Some(prev) = names.get(p.name.value.as_str()) {
                 self.diags.push(
-                    Diagnostic::error("duplicate", format!("two policies are named \"{}\"", p.name.value))
-                        .at(p.name.span)
-                        .note(*prev, "the first policy of that name"),
+                    Diagnostic::error(
+                        "duplicate",
+                        format!("two policies are named \"{}\"", p.name.value),
+                    )
+                    .at(p.name.span)
+                    .note(*prev, "the first policy of that name"),
                 );
             }
             names.insert(&p.name.value, p.name.span);
             let portfolio = self.reads_portfolio(&p.when)
                 || p.unless.as_ref().is_some_and(|u| self.reads_portfolio(u))
-                || p.message.as_ref().is_some_and(|m| self.istr_reads_portfolio(m));
-            let place = if portfolio { Place::Portfolio } else { Place::Task };
+                || p.message
+                    .as_ref()
+                    .is_some_and(|m| self.istr_reads_portfolio(m));
+            let place = if portfolio {
+                Place::Portfolio
+            } else {
+                Place::Task
+            };
             let when = self.condition(&p.when, Cx::new(place));
             let unless = p.unless.as_ref().map(|u| self.condition(u, Cx::new(place)));
             let message = p.message.as_ref().map(|m| self.istring(m, Cx::new(place)));
@@ -620,7 +765,11 @@ impl<'a> Checker<'a> {
         if let Some(i) = policies.iter().position(|p| p.name == name.value) {
             return Some(i as u32);
         }
-        let mut d = Diagnostic::error("unknown-policy", format!("no policy is named \"{}\"", name.value)).at(name.span);
+        let mut d = Diagnostic::error(
+            "unknown-policy",
+            format!("no policy is named \"{}\"", name.value),
+        )
+        .at(name.span);
         if let Some(best) = did_you_mean(&name.value, policies.iter().map(|p| p.name.as_str())) {
             d = d.help(format!("did you mean \"{best}\"?"));
         } else if policies.is_empty() {
@@ -649,10 +798,16 @@ impl<'a> Checker<'a> {
                 && p.portfolio
             {
                 self.diags.push(
-                    Diagnostic::error("waiver-portfolio", format!("\"{}\" checks the whole portfolio, so no task can be waived from it", p.name))
-                        .at(w.policy.span)
-                        .note(p.span, "this policy reads metrics or aggregates")
-                        .help("waivers exempt named tasks from task-level policies"),
+                    Diagnostic::error(
+                        "waiver-portfolio",
+                        format!(
+                            "\"{}\" checks the whole portfolio, so no task can be waived from it",
+                            p.name
+                        ),
+                    )
+                    .at(w.policy.span)
+                    .note(p.span, "this policy reads metrics or aggregates")
+                    .help("waivers exempt named tasks from task-level policies"),
                 );
             }
             let Some(reason) = &w.reason else {
@@ -664,13 +819,19 @@ impl<'a> Checker<'a> {
                 continue;
             };
             if reason.value.trim().is_empty() {
-                self.diags.push(Diagnostic::error("waiver-reason", "the waiver's reason is empty").at(reason.span));
+                self.diags.push(
+                    Diagnostic::error("waiver-reason", "the waiver's reason is empty")
+                        .at(reason.span),
+                );
             }
             if w.tasks.is_empty() {
                 self.diags.push(
-                    Diagnostic::warning("waiver-tasks", "this waiver names no task, so it exempts nothing")
-                        .at(w.span)
-                        .help("list the keys of the tasks it exempts: `tasks [\"T012\"]`"),
+                    Diagnostic::warning(
+                        "waiver-tasks",
+                        "this waiver names no task, so it exempts nothing",
+                    )
+                    .at(w.span)
+                    .help("list the keys of the tasks it exempts: `tasks [\"T012\"]`"),
                 );
             }
             if let Some(policy) = policy {
@@ -687,16 +848,24 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn tests(&mut self, rs: &RuleSet, policies: &[CompiledPolicy], sources: &Sources) -> Vec<CompiledTest> {
+    fn tests(
+        &mut self,
+        rs: &RuleSet,
+        policies: &[CompiledPolicy],
+        sources: &Sources,
+    ) -> Vec<CompiledTest> {
         let mut out = Vec::new();
         let mut names: HashMap<&str, Span> = HashMap::new();
         for item in &rs.items {
             let Item::Test(t) = item else { continue };
             if let Some(prev) = names.get(t.name.value.as_str()) {
                 self.diags.push(
-                    Diagnostic::error("duplicate", format!("two tests are named \"{}\"", t.name.value))
-                        .at(t.name.span)
-                        .note(*prev, "the first test of that name"),
+                    Diagnostic::error(
+                        "duplicate",
+                        format!("two tests are named \"{}\"", t.name.value),
+                    )
+                    .at(t.name.span)
+                    .note(*prev, "the first test of that name"),
                 );
             }
             names.insert(&t.name.value, t.name.span);
@@ -709,34 +878,57 @@ impl<'a> Checker<'a> {
             }
             let Some(given) = &t.given else {
                 self.diags.push(
-                    Diagnostic::error("test-given", format!("the test \"{}\" has no `given` task", t.name.value))
-                        .at(t.name.span)
-                        .help("describe the task: `given { hours: 10, skill: degree }`"),
+                    Diagnostic::error(
+                        "test-given",
+                        format!("the test \"{}\" has no `given` task", t.name.value),
+                    )
+                    .at(t.name.span)
+                    .help("describe the task: `given { hours: 10, skill: degree }`"),
                 );
                 continue;
             };
-            let tasks: Vec<Vec<Value<'static>>> = given.records.iter().map(|r| self.given_record(r)).collect();
-            let place = if given.portfolio { Place::PortfolioExpect } else { Place::Task };
+            let tasks: Vec<Vec<Value<'static>>> =
+                given.records.iter().map(|r| self.given_record(r)).collect();
+            let place = if given.portfolio {
+                Place::PortfolioExpect
+            } else {
+                Place::Task
+            };
             let mut expects = Vec::new();
             for e in &t.expects {
                 match e {
                     ast::Expect::Cond(c) => {
                         let node = self.condition(c, Cx::new(place));
-                        let text = sources.snippet(c.span).split_whitespace().collect::<Vec<_>>().join(" ");
-                        expects.push(CompiledExpect::Cond { node, text, span: c.span });
+                        let text = sources
+                            .snippet(c.span)
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        expects.push(CompiledExpect::Cond {
+                            node,
+                            text,
+                            span: c.span,
+                        });
                     }
                     ast::Expect::Policy { kind, policy, span } => {
                         if let Some(p) = self.find_policy(policies, policy) {
-                            expects.push(CompiledExpect::Policy { kind: *kind, policy: p, span: *span });
+                            expects.push(CompiledExpect::Policy {
+                                kind: *kind,
+                                policy: p,
+                                span: *span,
+                            });
                         }
                     }
                 }
             }
             if t.expects.is_empty() {
                 self.diags.push(
-                    Diagnostic::error("test-expect", format!("the test \"{}\" expects nothing", t.name.value))
-                        .at(t.name.span)
-                        .help("add at least one `expect`, such as `expect label == kpo`"),
+                    Diagnostic::error(
+                        "test-expect",
+                        format!("the test \"{}\" expects nothing", t.name.value),
+                    )
+                    .at(t.name.span)
+                    .help("add at least one `expect`, such as `expect label == kpo`"),
                 );
             }
             out.push(CompiledTest {
@@ -757,7 +949,9 @@ impl<'a> Checker<'a> {
         for (name, e) in &r.fields {
             let Some(Sym::Field(i)) = self.symbols.get(&name.name).copied() else {
                 let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
-                let mut d = Diagnostic::error("unknown-name", format!("`{}` is not a field", name.name)).at(name.span);
+                let mut d =
+                    Diagnostic::error("unknown-name", format!("`{}` is not a field", name.name))
+                        .at(name.span);
                 if let Some(best) = did_you_mean(&name.name, names) {
                     d = d.help(format!("did you mean `{best}`?"));
                 }

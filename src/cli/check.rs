@@ -46,7 +46,9 @@ enum FailOn {
 fn rules_location(program: &Program, span: outsort::ast::Span) -> Location {
     let file = program.sources.get(span.file);
     let line = file.map_or(0, |f| f.line_col(span.start as usize).0 as u64);
-    let name = file.map(|f| f.name.clone()).filter(|n| n != outsort::DEFAULT_RULES_NAME);
+    let name = file
+        .map(|f| f.name.clone())
+        .filter(|n| n != outsort::DEFAULT_RULES_NAME);
     Location::Rules { file: name, line }
 }
 
@@ -69,7 +71,11 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let mut errors = RowErrors::new(ui);
     let mut acc = Accumulators::new(&program);
     let mut report = Report {
-        policies: program.policies.iter().map(|p| (p.name.clone(), p.severity)).collect(),
+        policies: program
+            .policies
+            .iter()
+            .map(|p| (p.name.clone(), p.severity))
+            .collect(),
         ..Report::default()
     };
     let mut fired = vec![false; program.rules.len()];
@@ -78,59 +84,85 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let mut keys: HashSet<u64> = HashSet::new();
     let mut repeated: Vec<String> = Vec::new();
     let mut repeated_count = 0u64;
-    let waiver_keys: HashSet<&str> = program.waivers.iter().flat_map(|w| w.tasks.iter().map(String::as_str)).collect();
+    let waiver_keys: HashSet<&str> = program
+        .waivers
+        .iter()
+        .flat_map(|w| w.tasks.iter().map(String::as_str))
+        .collect();
     let mut waiver_keys_seen: HashSet<String> = HashSet::new();
     let mut waiver_used: Vec<bool> = vec![false; program.waivers.len()];
     let mut task_findings = Vec::new();
-    let result = pipeline::run(ui, &program, &mut inputs, today, false, &mut errors, |view, errors| {
-        let task = view.task;
-        for (f, t) in fired.iter_mut().zip(&task.fired) {
-            *f |= *t;
-        }
-        if let Some(t) = task.label_line.and_then(|l| taken.get_mut(l)) {
-            *t = true;
-        }
-        let key = program.key_text(task);
-        if !keys.insert(key_hash(&key)) {
-            repeated_count += 1;
-            if repeated.len() < 20 {
-                repeated.push(format!("{}:{}: the key `{key}` is repeated", view.input.name, view.record.line()));
+    let result = pipeline::run(
+        ui,
+        &program,
+        &mut inputs,
+        today,
+        false,
+        &mut errors,
+        |view, errors| {
+            let task = view.task;
+            for (f, t) in fired.iter_mut().zip(&task.fired) {
+                *f |= *t;
             }
-        }
-        if waiver_keys.contains(key.as_str()) {
-            waiver_keys_seen.insert(key.clone());
-        }
-        task_findings.clear();
-        let outcome = program
-            .task_findings(task, today, &mut task_findings)
-            .and_then(|()| acc.add(&program, task, today));
-        if let Err(e) = outcome {
-            errors.report(&format!("{}:{}: task `{key}`: {e}", view.input.name, view.record.line()));
-            return Ok(());
-        }
-        for f in &task_findings {
-            let Some(policy) = program.policies.get(f.policy as usize) else { continue };
-            let status = match f.status {
-                FindingStatus::Fired => Status::Fired,
-                FindingStatus::Exempted => Status::Exempted,
-                FindingStatus::Waived(w) => {
-                    if let Some(u) = waiver_used.get_mut(w as usize) {
-                        *u = true;
-                    }
-                    Status::Waived
+            if let Some(t) = task.label_line.and_then(|l| taken.get_mut(l)) {
+                *t = true;
+            }
+            let key = program.key_text(task);
+            if !keys.insert(key_hash(&key)) {
+                repeated_count += 1;
+                if repeated.len() < 20 {
+                    repeated.push(format!(
+                        "{}:{}: the key `{key}` is repeated",
+                        view.input.name,
+                        view.record.line()
+                    ));
                 }
-            };
-            report.findings.push(Finding {
-                policy: policy.name.clone(),
-                severity: policy.severity,
-                status,
-                message: f.message.clone(),
-                location: Location::Task { file: view.input.name.clone(), line: view.record.line(), key: key.clone() },
-                expired_waiver: false,
-            });
-        }
-        Ok(())
-    });
+            }
+            if waiver_keys.contains(key.as_str()) {
+                waiver_keys_seen.insert(key.clone());
+            }
+            task_findings.clear();
+            let outcome = program
+                .task_findings(task, today, &mut task_findings)
+                .and_then(|()| acc.add(&program, task, today));
+            if let Err(e) = outcome {
+                errors.report(&format!(
+                    "{}:{}: task `{key}`: {e}",
+                    view.input.name,
+                    view.record.line()
+                ));
+                return Ok(());
+            }
+            for f in &task_findings {
+                let Some(policy) = program.policies.get(f.policy as usize) else {
+                    continue;
+                };
+                let status = match f.status {
+                    FindingStatus::Fired => Status::Fired,
+                    FindingStatus::Exempted => Status::Exempted,
+                    FindingStatus::Waived(w) => {
+                        if let Some(u) = waiver_used.get_mut(w as usize) {
+                            *u = true;
+                        }
+                        Status::Waived
+                    }
+                };
+                report.findings.push(Finding {
+                    policy: policy.name.clone(),
+                    severity: policy.severity,
+                    status,
+                    message: f.message.clone(),
+                    location: Location::Task {
+                        file: view.input.name.clone(),
+                        line: view.record.line(),
+                        key: key.clone(),
+                    },
+                    expired_waiver: false,
+                });
+            }
+            Ok(())
+        },
+    );
     let counts = match result {
         Ok(c) => c,
         Err(e) => return e,
@@ -139,17 +171,25 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let row_exit = errors.finish(args.input.skip_invalid);
     if counts.tasks == 0 {
         ui.error("no tasks were read, so no policy was checked");
-        eprintln!("  a check that checked nothing must not pass: give an input with at least one task");
+        eprintln!(
+            "  a check that checked nothing must not pass: give an input with at least one task"
+        );
         return Exit::Error;
     }
     match program.portfolio(&acc, today) {
         Ok(p) => {
             for f in p.findings {
-                let Some(policy) = program.policies.get(f.policy as usize) else { continue };
+                let Some(policy) = program.policies.get(f.policy as usize) else {
+                    continue;
+                };
                 report.findings.push(Finding {
                     policy: policy.name.clone(),
                     severity: policy.severity,
-                    status: if f.status == FindingStatus::Exempted { Status::Exempted } else { Status::Fired },
+                    status: if f.status == FindingStatus::Exempted {
+                        Status::Exempted
+                    } else {
+                        Status::Fired
+                    },
                     message: f.message,
                     location: rules_location(&program, policy.span),
                     expired_waiver: false,
@@ -162,16 +202,29 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         }
     }
     for w in program.expired_waivers(today) {
-        let Some(waiver) = program.waivers.get(w as usize) else { continue };
-        let policy = program.policies.get(waiver.policy as usize).map_or("?", |p| p.name.as_str());
-        let expired = waiver.expires.map(outsort::value::format_date).unwrap_or_default();
+        let Some(waiver) = program.waivers.get(w as usize) else {
+            continue;
+        };
+        let policy = program
+            .policies
+            .get(waiver.policy as usize)
+            .map_or("?", |p| p.name.as_str());
+        let expired = waiver
+            .expires
+            .map(outsort::value::format_date)
+            .unwrap_or_default();
         report.findings.push(Finding {
             policy: policy.to_string(),
             severity: Severity::Deny,
             status: Status::Fired,
             message: format!(
                 "the waiver for {} expired on {expired}; renew it with a new date or remove it",
-                waiver.tasks.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                waiver
+                    .tasks
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             location: rules_location(&program, waiver.span),
             expired_waiver: true,
@@ -180,34 +233,52 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let expired: HashSet<u32> = program.expired_waivers(today).into_iter().collect();
     for (i, w) in program.waivers.iter().enumerate() {
         let loc = match rules_location(&program, w.span) {
-            Location::Rules { file, line } => format!("{}:{line}", file.as_deref().unwrap_or("built-in rules")),
+            Location::Rules { file, line } => {
+                format!("{}:{line}", file.as_deref().unwrap_or("built-in rules"))
+            }
             Location::Task { .. } => String::new(),
         };
-        let policy = program.policies.get(w.policy as usize).map_or("?", |p| p.name.as_str());
+        let policy = program
+            .policies
+            .get(w.policy as usize)
+            .map_or("?", |p| p.name.as_str());
         for t in &w.tasks {
             if !waiver_keys_seen.contains(t) {
                 report.warnings.push(format!("{loc}: the waiver of \"{policy}\" names the task `{t}`, which is not in the input"));
             }
         }
         if !waiver_used.get(i).copied().unwrap_or(true) && !expired.contains(&(i as u32)) {
-            report.warnings.push(format!("{loc}: the waiver of \"{policy}\" exempted nothing on this data"));
+            report.warnings.push(format!(
+                "{loc}: the waiver of \"{policy}\" exempted nothing on this data"
+            ));
         }
     }
     if repeated_count > 0 {
         report.warnings.extend(repeated);
         if repeated_count > 20 {
-            report.warnings.push(format!("… {} repeated keys in all", repeated_count));
+            report
+                .warnings
+                .push(format!("… {} repeated keys in all", repeated_count));
         }
     }
-    report.never_fired =
-        program.rules.iter().zip(&fired).filter(|(_, f)| !**f).map(|(r, _)| format!("\"{}\"", r.name)).collect();
+    report.never_fired = program
+        .rules
+        .iter()
+        .zip(&fired)
+        .filter(|(_, f)| !**f)
+        .map(|(r, _)| format!("\"{}\"", r.name))
+        .collect();
     report.never_taken = program
         .labels
         .iter()
         .zip(&taken)
         .filter(|(_, t)| !**t)
         .map(|(l, _)| {
-            let cond = if l.when.is_some() { format!("when {}", l.text) } else { "otherwise".into() };
+            let cond = if l.when.is_some() {
+                format!("when {}", l.text)
+            } else {
+                "otherwise".into()
+            };
             format!("{} {cond}", program.label_name(l.value))
         })
         .collect();
@@ -219,7 +290,8 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         CheckFormat::Sarif => report.sarif(&program),
     };
     print!("{text}");
-    let failed = report.fired(Severity::Deny) > 0 || (args.fail_on == FailOn::Warn && report.fired(Severity::Warn) > 0);
+    let failed = report.fired(Severity::Deny) > 0
+        || (args.fail_on == FailOn::Warn && report.fired(Severity::Warn) > 0);
     let exit = if failed { Exit::Failed } else { Exit::Success };
     // Exit 2 wins over 1.
     exit.max(row_exit)

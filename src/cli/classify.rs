@@ -85,7 +85,8 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         (None, None) => Format::Csv,
     };
     let probe = Schema::new(&program, Vec::new(), args.explain);
-    let mut inputs = match pipeline::open(ui, &program, &args.input, &probe.added(), args.overwrite) {
+    let mut inputs = match pipeline::open(ui, &program, &args.input, &probe.added(), args.overwrite)
+    {
         Ok(i) => i,
         Err(e) => return e,
     };
@@ -98,9 +99,16 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
                 return Exit::Error;
             }
         },
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        )),
     };
-    let width = if stdout_terminal && args.output.is_none() { terminal_width() } else { None };
+    let width = if stdout_terminal && args.output.is_none() {
+        terminal_width()
+    } else {
+        None
+    };
     let mut writer = match output::writer(format, schema, sink, width) {
         Ok(w) => w,
         Err(e) => {
@@ -111,23 +119,38 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
     let mut errors = RowErrors::new(ui);
     let mut summary = Summary::new(&program);
     let need_summary = args.summary;
-    let result = pipeline::run(ui, &program, &mut inputs, today, args.explain, &mut errors, |view, _| {
-        let reason = program.reason(view.task, today);
-        let row = Row {
-            program: &program,
-            task: view.task,
-            record: view.record,
-            columns: &view.input.columns,
-            column_map: &view.input.column_map,
-            reason: &reason,
-            trace: view.trace,
-        };
-        writer.row(&row)?;
-        if need_summary {
-            summary.add(&program, view.task, today, &view.input.name, view.record.line(), &mut Vec::new());
-        }
-        Ok(())
-    });
+    let result = pipeline::run(
+        ui,
+        &program,
+        &mut inputs,
+        today,
+        args.explain,
+        &mut errors,
+        |view, _| {
+            let reason = program.reason(view.task, today);
+            let row = Row {
+                program: &program,
+                task: view.task,
+                record: view.record,
+                columns: &view.input.columns,
+                column_map: &view.input.column_map,
+                reason: &reason,
+                trace: view.trace,
+            };
+            writer.row(&row)?;
+            if need_summary {
+                summary.add(
+                    &program,
+                    view.task,
+                    today,
+                    &view.input.name,
+                    view.record.line(),
+                    &mut Vec::new(),
+                );
+            }
+            Ok(())
+        },
+    );
     let counts = match result {
         Ok(c) => c,
         Err(e) => return e,
@@ -208,7 +231,9 @@ impl Summary {
     }
 
     pub fn portfolio(&self, program: &Program, today: i32) -> Result<Portfolio, String> {
-        program.portfolio(&self.acc, today).map_err(|e| e.to_string())
+        program
+            .portfolio(&self.acc, today)
+            .map_err(|e| e.to_string())
     }
 
     pub fn render(&self, program: &Program, today: i32) -> String {
@@ -226,16 +251,26 @@ impl Summary {
             .max(10);
         for (name, count) in program.label_values().iter().zip(&self.labels) {
             let pct = *count as f64 * 100.0 / n;
-            out.push_str(&format!("  {name:<width$}  {count:>6}  {:>5}%\n", format_number((pct * 10.0).round() / 10.0)));
+            out.push_str(&format!(
+                "  {name:<width$}  {count:>6}  {:>5}%\n",
+                format_number((pct * 10.0).round() / 10.0)
+            ));
         }
         if self.unlabelled > 0 && program.label_enum.is_some() {
-            out.push_str(&format!("  {:<width$}  {:>6}\n", "(no label)", self.unlabelled));
+            out.push_str(&format!(
+                "  {:<width$}  {:>6}\n",
+                "(no label)", self.unlabelled
+            ));
         }
         if !program.scores.is_empty() {
             out.push_str("mean scores\n");
             for (s, sum) in program.scores.iter().zip(&self.score_sums) {
                 let mean = (sum / n * 10.0).round() / 10.0;
-                out.push_str(&format!("  {:<width$}  {:>6}\n", s.name, format_number(mean)));
+                out.push_str(&format!(
+                    "  {:<width$}  {:>6}\n",
+                    s.name,
+                    format_number(mean)
+                ));
             }
         }
         if !program.metrics.is_empty() {
@@ -243,7 +278,11 @@ impl Summary {
             match self.portfolio(program, today) {
                 Ok(p) => {
                     for (m, v) in program.metrics.iter().zip(&p.metrics) {
-                        let shown = if v.is_missing() { "missing".to_string() } else { program.display(m.ty, v) };
+                        let shown = if v.is_missing() {
+                            "missing".to_string()
+                        } else {
+                            program.display(m.ty, v)
+                        };
                         out.push_str(&format!("  {:<width$}  {:>6}\n", m.name, shown));
                     }
                 }

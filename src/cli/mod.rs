@@ -188,7 +188,9 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!("`{s}` is not a single ASCII character; use `,`, `;`, `|` or `tab`")),
+        _ => Err(format!(
+            "`{s}` is not a single ASCII character; use `,`, `;`, `|` or `tab`"
+        )),
     }
 }
 
@@ -219,11 +221,18 @@ impl Ui {
     /// Loads the rule set named by `-r`, or the built-in one; prints its
     /// diagnostics (warnings too) and fails with exit 2 on errors.
     pub fn load(&self, rules: &RulesArgs) -> Result<outsort::Program, Exit> {
-        let loaded = if rules.rules.is_empty() { outsort::load_default() } else { outsort::load_paths(&rules.rules) };
+        let loaded = if rules.rules.is_empty() {
+            outsort::load_default()
+        } else {
+            outsort::load_paths(&rules.rules)
+        };
         match loaded {
             Ok((program, warnings)) => {
                 if !warnings.is_empty() {
-                    eprint!("{}", outsort::diag::render_all(&warnings, &program.sources, self.style));
+                    eprint!(
+                        "{}",
+                        outsort::diag::render_all(&warnings, &program.sources, self.style)
+                    );
                 }
                 Ok(program)
             }
@@ -252,7 +261,9 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Exit::Success,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Exit::Success
+                }
                 _ => Exit::Error,
             }
             .into();
@@ -277,7 +288,12 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&ui, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "outsort", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "outsort",
+                &mut std::io::stdout(),
+            );
             Exit::Success
         }
         Command::Explain(_) => not_yet(&ui, "explain"),
@@ -291,6 +307,8 @@ pub fn main() -> ExitCode {
 }
 
 fn not_yet(ui: &Ui, name: &str) -> Exit {
-    ui.error(&format!("`outsort {name}` is not available in this version yet"));
+    ui.error(&format!(
+        "`outsort {name}` is not available in this version yet"
+    ));
     Exit::Error
 }

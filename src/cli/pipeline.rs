@@ -47,11 +47,19 @@ pub fn field_specs(program: &Program) -> Vec<FieldSpec> {
 /// Opens every input and binds it. Errors are printed; `Err` carries exit 2.
 /// `reserved` are the column names outsort adds: an input column with one of
 /// those names is an error unless `overwrite`, which drops the input's column.
-pub fn open(ui: &Ui, program: &Program, args: &InputArgs, reserved: &[String], overwrite: bool) -> Result<Inputs, Exit> {
+pub fn open(
+    ui: &Ui,
+    program: &Program,
+    args: &InputArgs,
+    reserved: &[String],
+    overwrite: bool,
+) -> Result<Inputs, Exit> {
     let mut names: Vec<String> = args.inputs.clone();
     if names.is_empty() {
         if std::io::stdin().is_terminal() {
-            ui.error("no input: name a CSV, TSV, JSON or NDJSON file, or pipe one into standard input");
+            ui.error(
+                "no input: name a CSV, TSV, JSON or NDJSON file, or pipe one into standard input",
+            );
             eprintln!("  for example: outsort classify examples/tasks.csv");
             return Err(Exit::Error);
         }
@@ -114,17 +122,29 @@ pub fn open(ui: &Ui, program: &Program, args: &InputArgs, reserved: &[String], o
             let list: Vec<String> = clashes.iter().map(|c| format!("`{c}`")).collect();
             ui.error(&format!(
                 "the input already has {} {}, which outsort adds to its results",
-                if list.len() == 1 { "a column" } else { "columns" },
+                if list.len() == 1 {
+                    "a column"
+                } else {
+                    "columns"
+                },
                 list.join(", ")
             ));
-            eprintln!("  rename the column, or pass --overwrite to replace it with outsort's value");
+            eprintln!(
+                "  rename the column, or pass --overwrite to replace it with outsort's value"
+            );
             return Err(Exit::Error);
         }
     }
     for o in &mut opened {
-        o.column_map = union.iter().map(|c| o.columns.iter().position(|x| x == c)).collect();
+        o.column_map = union
+            .iter()
+            .map(|c| o.columns.iter().position(|x| x == c))
+            .collect();
     }
-    Ok(Inputs { opened, columns: union })
+    Ok(Inputs {
+        opened,
+        columns: union,
+    })
 }
 
 /// Prints row errors: the first few in full, then only a count.
@@ -135,7 +155,10 @@ pub struct RowErrors {
 
 impl RowErrors {
     pub fn new(ui: &Ui) -> RowErrors {
-        RowErrors { count: 0, color: ui.color }
+        RowErrors {
+            count: 0,
+            color: ui.color,
+        }
     }
 
     pub fn report(&mut self, message: &str) {
@@ -163,7 +186,11 @@ impl RowErrors {
             eprintln!("… and {} more row errors", self.count - SHOWN_ROW_ERRORS);
         }
         let rows = if self.count == 1 { "1 row" } else { "rows" };
-        let count = if self.count == 1 { String::new() } else { format!("{} ", self.count) };
+        let count = if self.count == 1 {
+            String::new()
+        } else {
+            format!("{} ", self.count)
+        };
         if skip_invalid {
             eprintln!("{count}{rows} skipped (--skip-invalid); the other rows were processed");
             Exit::Success
@@ -202,7 +229,8 @@ pub fn run(
     errors: &mut RowErrors,
     mut f: impl FnMut(&TaskView<'_>, &mut RowErrors) -> std::io::Result<()>,
 ) -> Result<Counts, Exit> {
-    let defaults: Vec<Option<Value<'static>>> = program.fields.iter().map(|fd| fd.default.clone()).collect();
+    let defaults: Vec<Option<Value<'static>>> =
+        program.fields.iter().map(|fd| fd.default.clone()).collect();
     let mut counts = Counts::default();
     let mut record = Record::new();
     let mut spare: Task<'static> = program.new_task();
@@ -230,14 +258,27 @@ pub fn run(
                 continue;
             }
             traces.clear();
-            let evaluated = program.evaluate_traced(&mut task, today, if trace { Some(&mut traces) } else { None });
+            let evaluated = program.evaluate_traced(
+                &mut task,
+                today,
+                if trace { Some(&mut traces) } else { None },
+            );
             if let Err(e) = evaluated {
-                errors.report(&format!("{}:{line}: task `{}`: {e}", input.name, program.key_text(&task)));
+                errors.report(&format!(
+                    "{}:{line}: task `{}`: {e}",
+                    input.name,
+                    program.key_text(&task)
+                ));
                 spare = task.recycle();
                 continue;
             }
             counts.tasks += 1;
-            let view = TaskView { task: &task, record: &record, input, trace: if trace { Some(&traces) } else { None } };
+            let view = TaskView {
+                task: &task,
+                record: &record,
+                input,
+                trace: if trace { Some(&traces) } else { None },
+            };
             if let Err(e) = f(&view, errors) {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     return Ok(counts);

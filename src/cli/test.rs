@@ -21,8 +21,15 @@ pub struct TestArgs {
 }
 
 fn parse_percent(s: &str) -> Result<f64, String> {
-    let n: f64 = s.trim_end_matches('%').parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if (0.0..=100.0).contains(&n) { Ok(n) } else { Err(format!("`{s}` is not between 0 and 100")) }
+    let n: f64 = s
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=100.0).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("`{s}` is not between 0 and 100"))
+    }
 }
 
 pub fn run(ui: &Ui, args: TestArgs) -> Exit {
@@ -37,7 +44,12 @@ pub fn run(ui: &Ui, args: TestArgs) -> Exit {
 }
 
 /// The whole text of a test run and its exit code.
-pub fn report(program: &outsort::Program, filter: Option<&str>, min_coverage: Option<f64>, today: i32) -> (String, Exit) {
+pub fn report(
+    program: &outsort::Program,
+    filter: Option<&str>,
+    min_coverage: Option<f64>,
+    today: i32,
+) -> (String, Exit) {
     let mut out = String::new();
     if program.tests.is_empty() {
         out.push_str("this rule set has no tests: nothing was checked\n");
@@ -55,24 +67,48 @@ pub fn report(program: &outsort::Program, filter: Option<&str>, min_coverage: Op
     if report.outcomes.is_empty() {
         let _ = writeln!(out, "no test name contains \"{}\"", filter.unwrap_or(""));
         let _ = writeln!(out, "0 passed, 0 failed");
-        return (out, if min_coverage.is_some() { Exit::Failed } else { Exit::Success });
+        return (
+            out,
+            if min_coverage.is_some() {
+                Exit::Failed
+            } else {
+                Exit::Success
+            },
+        );
     }
     for o in &report.outcomes {
         let name = program.tests.get(o.test).map_or("?", |t| t.name.as_str());
-        let _ = writeln!(out, "test \"{name}\" ... {}", if o.passed { "ok" } else { "FAILED" });
+        let _ = writeln!(
+            out,
+            "test \"{name}\" ... {}",
+            if o.passed { "ok" } else { "FAILED" }
+        );
     }
     let failed: Vec<_> = report.outcomes.iter().filter(|o| !o.passed).collect();
     if !failed.is_empty() {
         out.push_str("\nfailures:\n");
         for o in failed {
-            let Some(test) = program.tests.get(o.test) else { continue };
-            let _ = writeln!(out, "\n---- \"{}\" ({}) ----", test.name, program.sources.location(test.span));
+            let Some(test) = program.tests.get(o.test) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "\n---- \"{}\" ({}) ----",
+                test.name,
+                program.sources.location(test.span)
+            );
             for f in &o.failures {
                 let _ = writeln!(out, "  {f}");
             }
             for (task, e) in &o.explanations {
                 out.push('\n');
-                out.push_str(&outsort::output::explain::render_text(program, task, e, test.today.unwrap_or(today), 2));
+                out.push_str(&outsort::output::explain::render_text(
+                    program,
+                    task,
+                    e,
+                    test.today.unwrap_or(today),
+                    2,
+                ));
             }
         }
     }
@@ -99,13 +135,27 @@ pub fn report(program: &outsort::Program, filter: Option<&str>, min_coverage: Op
                 .iter()
                 .zip(&cov.lines)
                 .filter(|(_, c)| !**c)
-                .map(|(l, _)| format!("label line `{} {}`", program.label_name(l.value), if l.when.is_some() { format!("when {}", l.text) } else { "otherwise".into() })),
+                .map(|(l, _)| {
+                    format!(
+                        "label line `{} {}`",
+                        program.label_name(l.value),
+                        if l.when.is_some() {
+                            format!("when {}", l.text)
+                        } else {
+                            "otherwise".into()
+                        }
+                    )
+                }),
         )
         .collect();
     for n in &never {
         let _ = writeln!(out, "  not exercised: {n}");
     }
-    let mut exit = if report.failed() > 0 { Exit::Failed } else { Exit::Success };
+    let mut exit = if report.failed() > 0 {
+        Exit::Failed
+    } else {
+        Exit::Success
+    };
     if let Some(min) = min_coverage
         && pct + 1e-9 < min
     {
@@ -117,6 +167,11 @@ pub fn report(program: &outsort::Program, filter: Option<&str>, min_coverage: Op
         );
         exit = Exit::Failed;
     }
-    let _ = writeln!(out, "{} passed, {} failed", report.passed(), report.failed());
+    let _ = writeln!(
+        out,
+        "{} passed, {} failed",
+        report.passed(),
+        report.failed()
+    );
     (out, exit)
 }

@@ -63,12 +63,20 @@ impl Program {
                 (Some(w), false) => explain_false(self, w, Env::task(task, today)),
                 _ => Vec::new(),
             };
-            lines.push(LineTrace { line: li, matched, why_not });
+            lines.push(LineTrace {
+                line: li,
+                matched,
+                why_not,
+            });
             if matched {
                 break;
             }
         }
-        Ok(Explanation { rules, not_fired, lines })
+        Ok(Explanation {
+            rules,
+            not_fired,
+            lines,
+        })
     }
 }
 
@@ -103,7 +111,11 @@ pub fn explain_false(program: &Program, node: &Node, env: Env<'_, '_>) -> Vec<St
 
 fn describe_leaf(program: &Program, node: &Node, value: &Value<'_>, env: Env<'_, '_>) -> String {
     let text = node_text(program, node);
-    let state = if value.is_missing() { "is missing" } else { "is false" };
+    let state = if value.is_missing() {
+        "is missing"
+    } else {
+        "is false"
+    };
     let mut reads = Vec::new();
     collect_reads(program, node, env, &mut reads);
     reads.retain(|r| !r.starts_with(&format!("{text} =")));
@@ -125,13 +137,36 @@ pub fn node_text(program: &Program, node: &Node) -> String {
         | Node::Arith(_, _, _, span)
         | Node::Call(_, _, span)
         | Node::Matches(_, _, span) => program.source_text(*span),
-        Node::Field(i) => program.fields.get(*i as usize).map_or("?", |f| f.name.as_str()).to_string(),
-        Node::Let(i) => program.lets.get(*i as usize).map_or("?", |f| f.name.as_str()).to_string(),
-        Node::Output(i) => program.outputs.get(*i as usize).map_or("?", |f| f.name.as_str()).to_string(),
-        Node::Metric(i) => program.metrics.get(*i as usize).map_or("?", |f| f.name.as_str()).to_string(),
-        Node::Score(i) => program.scores.get(*i as usize).map_or("?", |f| f.name.as_str()).to_string(),
+        Node::Field(i) => program
+            .fields
+            .get(*i as usize)
+            .map_or("?", |f| f.name.as_str())
+            .to_string(),
+        Node::Let(i) => program
+            .lets
+            .get(*i as usize)
+            .map_or("?", |f| f.name.as_str())
+            .to_string(),
+        Node::Output(i) => program
+            .outputs
+            .get(*i as usize)
+            .map_or("?", |f| f.name.as_str())
+            .to_string(),
+        Node::Metric(i) => program
+            .metrics
+            .get(*i as usize)
+            .map_or("?", |f| f.name.as_str())
+            .to_string(),
+        Node::Score(i) => program
+            .scores
+            .get(*i as usize)
+            .map_or("?", |f| f.name.as_str())
+            .to_string(),
         Node::Label => "label".to_string(),
-        Node::Agg(i) => program.aggregates.get(*i as usize).map_or("?".to_string(), |a| program.source_text(a.span)),
+        Node::Agg(i) => program
+            .aggregates
+            .get(*i as usize)
+            .map_or("?".to_string(), |a| program.source_text(a.span)),
         Node::Const(v) => program.display_untyped(v),
         _ => "the condition".to_string(),
     }
@@ -140,11 +175,26 @@ pub fn node_text(program: &Program, node: &Node) -> String {
 /// `name = value` for each named value a node reads, once each.
 fn collect_reads(program: &Program, node: &Node, env: Env<'_, '_>, out: &mut Vec<String>) {
     let entry = match node {
-        Node::Field(i) => program.fields.get(*i as usize).map(|f| (f.name.as_str(), f.ty)),
-        Node::Let(i) => program.lets.get(*i as usize).map(|f| (f.name.as_str(), f.ty)),
-        Node::Output(i) => program.outputs.get(*i as usize).map(|f| (f.name.as_str(), f.ty)),
-        Node::Metric(i) => program.metrics.get(*i as usize).map(|f| (f.name.as_str(), f.ty)),
-        Node::Score(i) => program.scores.get(*i as usize).map(|s| (s.name.as_str(), Ty::Number)),
+        Node::Field(i) => program
+            .fields
+            .get(*i as usize)
+            .map(|f| (f.name.as_str(), f.ty)),
+        Node::Let(i) => program
+            .lets
+            .get(*i as usize)
+            .map(|f| (f.name.as_str(), f.ty)),
+        Node::Output(i) => program
+            .outputs
+            .get(*i as usize)
+            .map(|f| (f.name.as_str(), f.ty)),
+        Node::Metric(i) => program
+            .metrics
+            .get(*i as usize)
+            .map(|f| (f.name.as_str(), f.ty)),
+        Node::Score(i) => program
+            .scores
+            .get(*i as usize)
+            .map(|s| (s.name.as_str(), Ty::Number)),
         Node::Label => program.label_enum.map(|e| ("label", Ty::Enum(e))),
         _ => None,
     };

@@ -79,12 +79,19 @@ pub struct Env<'s, 'r> {
 
 impl<'s, 'r> Env<'s, 'r> {
     pub fn task(task: &'s Task<'r>, today: i32) -> Self {
-        Env { task: Some(task), aggs: &[], metrics: &[], today }
+        Env {
+            task: Some(task),
+            aggs: &[],
+            metrics: &[],
+            today,
+        }
     }
 }
 
 fn slot<'s>(values: &'s [Value<'_>], i: u32) -> Value<'s> {
-    values.get(i as usize).map_or(Value::Missing, Value::reborrow)
+    values
+        .get(i as usize)
+        .map_or(Value::Missing, Value::reborrow)
 }
 
 fn is_true(v: &Value<'_>) -> bool {
@@ -154,7 +161,13 @@ impl Program {
                     }
                 };
                 if !r.is_finite() {
-                    return Err(self.arith_error("the result is too large to be a number", a, b, *span, env));
+                    return Err(self.arith_error(
+                        "the result is too large to be a number",
+                        a,
+                        b,
+                        *span,
+                        env,
+                    ));
                 }
                 Value::Num(if r == 0.0 { 0.0 } else { r })
             }
@@ -172,7 +185,12 @@ impl Program {
                     None => Value::Missing,
                 }
             }
-            Node::In { value, set, negated, .. } => {
+            Node::In {
+                value,
+                set,
+                negated,
+                ..
+            } => {
                 let v = self.eval(value, env)?;
                 if v.is_missing() {
                     return Ok(Value::Missing);
@@ -182,7 +200,9 @@ impl Program {
                         Value::Text(t) => members.contains(t.as_ref()),
                         _ => false,
                     },
-                    InSet::Values(members) => members.iter().any(|m| compare(m, &v).is_some_and(|o| o.is_eq())),
+                    InSet::Values(members) => members
+                        .iter()
+                        .any(|m| compare(m, &v).is_some_and(|o| o.is_eq())),
                     InSet::Exprs(items) => {
                         let mut found = false;
                         let mut unknown = false;
@@ -211,13 +231,20 @@ impl Program {
                     self.eval(b, env)?
                 }
             }
-            Node::Match { scrutinee, arms, default } => {
+            Node::Match {
+                scrutinee,
+                arms,
+                default,
+            } => {
                 let v = self.eval(scrutinee, env)?;
                 if v.is_missing() {
                     return Ok(Value::Missing);
                 }
                 for (patterns, result) in arms {
-                    if patterns.iter().any(|p| compare(p, &v).is_some_and(|o| o.is_eq())) {
+                    if patterns
+                        .iter()
+                        .any(|p| compare(p, &v).is_some_and(|o| o.is_eq()))
+                    {
                         return self.eval(result, env);
                     }
                 }
@@ -234,14 +261,21 @@ impl Program {
         })
     }
 
-    fn arith_error(&self, what: &str, a: &Node, b: &Node, span: Span, env: Env<'_, '_>) -> EvalError {
+    fn arith_error(
+        &self,
+        what: &str,
+        a: &Node,
+        b: &Node,
+        span: Span,
+        env: Env<'_, '_>,
+    ) -> EvalError {
         let operand = |n: &Node| -> String {
             match n {
                 Node::Const(_) => String::new(),
-                _ => {
-                    let v = self.eval(n, env).map(|v| self.display_untyped(&v)).unwrap_or_default();
-                    v
-                }
+                _ => self
+                    .eval(n, env)
+                    .map(|v| self.display_untyped(&v))
+                    .unwrap_or_default(),
             }
         };
         let (va, vb) = (operand(a), operand(b));
@@ -259,7 +293,13 @@ impl Program {
         EvalError { message, span }
     }
 
-    fn call<'s>(&self, func: Func, args: &'s [Node], span: Span, env: Env<'s, '_>) -> Result<Value<'s>, EvalError> {
+    fn call<'s>(
+        &self,
+        func: Func,
+        args: &'s [Node],
+        span: Span,
+        env: Env<'s, '_>,
+    ) -> Result<Value<'s>, EvalError> {
         let mut vals: Vec<Value<'s>> = Vec::with_capacity(args.len());
         for a in args {
             vals.push(self.eval(a, env)?);
@@ -313,7 +353,8 @@ impl Program {
             Func::Present => Value::Bool(true),
         };
         Ok(match v {
-            Value::Num(n) if n == 0.0 => Value::Num(0.0),
+            // Matches -0 too, which prints as 0.
+            Value::Num(0.0) => Value::Num(0.0),
             v => v,
         })
     }
@@ -400,7 +441,9 @@ impl Program {
         task.outputs.clear();
         task.outputs.resize(self.outputs.len(), Value::Missing);
         for &i in &self.let_order {
-            let Some(decl) = self.lets.get(i as usize) else { continue };
+            let Some(decl) = self.lets.get(i as usize) else {
+                continue;
+            };
             let v = self
                 .eval(&decl.node, Env::task(task, today))
                 .map_err(|e| TaskError::new(format!("let `{}`", decl.name), e))?
@@ -431,7 +474,9 @@ impl Program {
                         .eval(&action.node, Env::task(task, today))
                         .map_err(|e| TaskError::new(format!("rule \"{}\"", rule.name), e))?;
                     let Value::Num(n) = v else { continue };
-                    let Some(score) = task.scores.get_mut(action.score as usize) else { continue };
+                    let Some(score) = task.scores.get_mut(action.score as usize) else {
+                        continue;
+                    };
                     let before = *score;
                     *score = match action.op {
                         Assign::Add => before + n,
@@ -444,7 +489,9 @@ impl Program {
                             EvalError {
                                 message: format!(
                                     "the score `{}` is no longer a finite number",
-                                    self.scores.get(action.score as usize).map_or("?", |s| s.name.as_str())
+                                    self.scores
+                                        .get(action.score as usize)
+                                        .map_or("?", |s| s.name.as_str())
                                 ),
                                 span: action.span,
                             },
@@ -454,7 +501,12 @@ impl Program {
                 }
             }
             if let Some(t) = trace.as_deref_mut() {
-                t.push(RuleTrace { rule: ri, fired, deltas, totals: task.scores.clone() });
+                t.push(RuleTrace {
+                    rule: ri,
+                    fired,
+                    deltas,
+                    totals: task.scores.clone(),
+                });
             }
         }
         task.unclamped.clone_from(&task.scores);
@@ -477,7 +529,9 @@ impl Program {
             }
         }
         for &i in &self.output_order {
-            let Some(decl) = self.outputs.get(i as usize) else { continue };
+            let Some(decl) = self.outputs.get(i as usize) else {
+                continue;
+            };
             let v = self
                 .eval(&decl.node, Env::task(task, today))
                 .map_err(|e| TaskError::new(format!("output `{}`", decl.name), e))?
@@ -496,7 +550,9 @@ impl Program {
             return String::new();
         };
         match (&line.because, &line.when) {
-            (Some(pieces), _) => self.interpolate(pieces, Env::task(task, today)).unwrap_or_else(|e| e.message),
+            (Some(pieces), _) => self
+                .interpolate(pieces, Env::task(task, today))
+                .unwrap_or_else(|e| e.message),
             (None, Some(_)) => line.text.clone(),
             (None, None) => "no other label line matched".to_string(),
         }
@@ -504,8 +560,14 @@ impl Program {
 
     /// The key of a task as text.
     pub fn key_text(&self, task: &Task<'_>) -> String {
-        let ty = self.fields.get(self.key as usize).map_or(Ty::Text, |f| f.ty);
-        task.fields.get(self.key as usize).map(|v| self.display(ty, v)).unwrap_or_default()
+        let ty = self
+            .fields
+            .get(self.key as usize)
+            .map_or(Ty::Text, |f| f.ty);
+        task.fields
+            .get(self.key as usize)
+            .map(|v| self.display(ty, v))
+            .unwrap_or_default()
     }
 }
 

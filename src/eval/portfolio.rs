@@ -30,7 +30,10 @@ impl Finding {
     /// Whether this finding counts against the run at this severity.
     pub fn counts(&self, program: &Program, severity: Severity) -> bool {
         self.status == FindingStatus::Fired
-            && program.policies.get(self.policy as usize).is_some_and(|p| p.severity == severity)
+            && program
+                .policies
+                .get(self.policy as usize)
+                .is_some_and(|p| p.severity == severity)
     }
 }
 
@@ -40,7 +43,9 @@ impl Program {
         self.waivers
             .iter()
             .position(|w| {
-                w.policy == policy && w.expires.is_none_or(|e| e >= today) && w.tasks.iter().any(|t| t == key)
+                w.policy == policy
+                    && w.expires.is_none_or(|e| e >= today)
+                    && w.tasks.iter().any(|t| t == key)
             })
             .map(|i| i as u32)
     }
@@ -48,12 +53,22 @@ impl Program {
     /// Waivers whose expiry date has passed: each is a deny finding of its own.
     pub fn expired_waivers(&self, today: i32) -> Vec<u32> {
         (0..self.waivers.len() as u32)
-            .filter(|&i| self.waivers.get(i as usize).and_then(|w| w.expires).is_some_and(|e| e < today))
+            .filter(|&i| {
+                self.waivers
+                    .get(i as usize)
+                    .and_then(|w| w.expires)
+                    .is_some_and(|e| e < today)
+            })
             .collect()
     }
 
     /// Checks the task-level policies on an evaluated task (SPEC §5 step 7).
-    pub fn task_findings(&self, task: &Task<'_>, today: i32, out: &mut Vec<Finding>) -> Result<(), TaskError> {
+    pub fn task_findings(
+        &self,
+        task: &Task<'_>,
+        today: i32,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), TaskError> {
         let mut key: Option<String> = None;
         for (pi, policy) in self.policies.iter().enumerate() {
             if policy.portfolio {
@@ -61,11 +76,16 @@ impl Program {
             }
             let env = Env::task(task, today);
             let place = || format!("policy \"{}\"", policy.name);
-            if !self.holds(&policy.when, env).map_err(|e| TaskError::new(place(), e))? {
+            if !self
+                .holds(&policy.when, env)
+                .map_err(|e| TaskError::new(place(), e))?
+            {
                 continue;
             }
             let status = match &policy.unless {
-                Some(u) if self.holds(u, env).map_err(|e| TaskError::new(place(), e))? => FindingStatus::Exempted,
+                Some(u) if self.holds(u, env).map_err(|e| TaskError::new(place(), e))? => {
+                    FindingStatus::Exempted
+                }
                 _ => {
                     let key = key.get_or_insert_with(|| self.key_text(task));
                     match self.waiver_for(pi as u32, key, today) {
@@ -75,10 +95,16 @@ impl Program {
                 }
             };
             let message = match &policy.message {
-                Some(m) => self.interpolate(m, env).map_err(|e| TaskError::new(place(), e))?,
+                Some(m) => self
+                    .interpolate(m, env)
+                    .map_err(|e| TaskError::new(place(), e))?,
                 None => String::new(),
             };
-            out.push(Finding { policy: pi as u32, status, message });
+            out.push(Finding {
+                policy: pi as u32,
+                status,
+                message,
+            });
         }
         Ok(())
     }
@@ -86,11 +112,20 @@ impl Program {
     /// Computes the metrics and checks the portfolio policies from the
     /// accumulated aggregates.
     pub fn portfolio(&self, acc: &Accumulators, today: i32) -> Result<Portfolio, TaskError> {
-        let aggs = acc.finish(self).map_err(|e| TaskError::new("an aggregate".into(), e))?;
+        let aggs = acc
+            .finish(self)
+            .map_err(|e| TaskError::new("an aggregate".into(), e))?;
         let mut metrics = vec![Value::Missing; self.metrics.len()];
         for &i in &self.metric_order {
-            let Some(m) = self.metrics.get(i as usize) else { continue };
-            let env = Env { task: None, aggs: &aggs, metrics: &metrics, today };
+            let Some(m) = self.metrics.get(i as usize) else {
+                continue;
+            };
+            let env = Env {
+                task: None,
+                aggs: &aggs,
+                metrics: &metrics,
+                today,
+            };
             let v = self
                 .eval(&m.node, env)
                 .map_err(|e| TaskError::new(format!("metric `{}`", m.name), e))?
@@ -104,22 +139,42 @@ impl Program {
             if !policy.portfolio {
                 continue;
             }
-            let env = Env { task: None, aggs: &aggs, metrics: &metrics, today };
+            let env = Env {
+                task: None,
+                aggs: &aggs,
+                metrics: &metrics,
+                today,
+            };
             let place = || format!("policy \"{}\"", policy.name);
-            if !self.holds(&policy.when, env).map_err(|e| TaskError::new(place(), e))? {
+            if !self
+                .holds(&policy.when, env)
+                .map_err(|e| TaskError::new(place(), e))?
+            {
                 continue;
             }
             let status = match &policy.unless {
-                Some(u) if self.holds(u, env).map_err(|e| TaskError::new(place(), e))? => FindingStatus::Exempted,
+                Some(u) if self.holds(u, env).map_err(|e| TaskError::new(place(), e))? => {
+                    FindingStatus::Exempted
+                }
                 _ => FindingStatus::Fired,
             };
             let message = match &policy.message {
-                Some(m) => self.interpolate(m, env).map_err(|e| TaskError::new(place(), e))?,
+                Some(m) => self
+                    .interpolate(m, env)
+                    .map_err(|e| TaskError::new(place(), e))?,
                 None => String::new(),
             };
-            findings.push(Finding { policy: pi as u32, status, message });
+            findings.push(Finding {
+                policy: pi as u32,
+                status,
+                message,
+            });
         }
-        Ok(Portfolio { aggs, metrics, findings })
+        Ok(Portfolio {
+            aggs,
+            metrics,
+            findings,
+        })
     }
 }
 
@@ -147,7 +202,14 @@ struct Acc {
 
 impl Default for Acc {
     fn default() -> Self {
-        Acc { tasks: 0, hits: 0, values: 0, sum: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+        Acc {
+            tasks: 0,
+            hits: 0,
+            values: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
     }
 }
 
@@ -162,7 +224,10 @@ pub struct Accumulators {
 
 impl Accumulators {
     pub fn new(program: &Program) -> Accumulators {
-        Accumulators { accs: vec![Acc::default(); program.aggregates.len()], tasks: 0 }
+        Accumulators {
+            accs: vec![Acc::default(); program.aggregates.len()],
+            tasks: 0,
+        }
     }
 
     /// Adds one evaluated task.
@@ -172,7 +237,9 @@ impl Accumulators {
         for (def, acc) in program.aggregates.iter().zip(self.accs.iter_mut()) {
             let place = || "an aggregate".to_string();
             if let Some(f) = &def.filter
-                && !program.holds(f, env).map_err(|e| TaskError::new(place(), e))?
+                && !program
+                    .holds(f, env)
+                    .map_err(|e| TaskError::new(place(), e))?
             {
                 continue;
             }
@@ -180,12 +247,18 @@ impl Accumulators {
             match (def.kind, &def.arg) {
                 (AggKind::Count | AggKind::Share, None) => acc.hits += 1,
                 (AggKind::Count | AggKind::Share, Some(cond)) => {
-                    if program.holds(cond, env).map_err(|e| TaskError::new(place(), e))? {
+                    if program
+                        .holds(cond, env)
+                        .map_err(|e| TaskError::new(place(), e))?
+                    {
                         acc.hits += 1;
                     }
                 }
                 (_, Some(e)) => {
-                    if let Value::Num(n) = program.eval(e, env).map_err(|e| TaskError::new(place(), e))? {
+                    if let Value::Num(n) = program
+                        .eval(e, env)
+                        .map_err(|e| TaskError::new(place(), e))?
+                    {
                         acc.values += 1;
                         acc.sum += n;
                         acc.min = acc.min.min(n);
@@ -230,7 +303,10 @@ impl Accumulators {
                 && !n.is_finite()
             {
                 return Err(EvalError {
-                    message: format!("`{}` is too large to be a number", program.source_text(def.span)),
+                    message: format!(
+                        "`{}` is too large to be a number",
+                        program.source_text(def.span)
+                    ),
                     span: def.span,
                 });
             }

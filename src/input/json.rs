@@ -485,10 +485,10 @@ impl<R: BufRead> Scanner<R> {
         let mut first = true;
         let mut found = false;
         while let Some(key) = self.next_key(&mut first)? {
-            if let Some(seen) = seen.as_deref_mut() {
-                if seen.len() < 50 {
-                    seen.push(key.clone());
-                }
+            if let Some(seen) = seen.as_deref_mut()
+                && seen.len() < 50
+            {
+                seen.push(key.clone());
             }
             let next = self.peek()?;
             match path.split_first() {

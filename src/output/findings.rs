@@ -31,7 +31,11 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     /// A task: its input file, the line where its row starts, and its key.
-    Task { file: String, line: u64, key: String },
+    Task {
+        file: String,
+        line: u64,
+        key: String,
+    },
     /// The rule set itself (a portfolio policy, an expired waiver): a rule
     /// file and line, when the rule set came from a file.
     Rules { file: Option<String>, line: u64 },
@@ -81,13 +85,19 @@ fn counts(report: &Report) -> BTreeMap<&str, (usize, usize, usize)> {
 
 impl Report {
     pub fn fired(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.status == Status::Fired && f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::Fired && f.severity == severity)
+            .count()
     }
 
     fn location_text(loc: &Location) -> String {
         match loc {
             Location::Task { file, line, key } => format!("{file}:{line}  {key}"),
-            Location::Rules { file: Some(f), line } => format!("{f}:{line}  (rule set)"),
+            Location::Rules {
+                file: Some(f),
+                line,
+            } => format!("{f}:{line}  (rule set)"),
             Location::Rules { file: None, line } => format!("built-in rules:{line}  (rule set)"),
         }
     }
@@ -111,22 +121,46 @@ impl Report {
                 continue;
             }
             let sev = fired.first().map_or("deny", |f| f.severity.as_str());
-            let _ = writeln!(out, "{sev} \"{name}\": {} finding{}", fired.len(), if fired.len() == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "{sev} \"{name}\": {} finding{}",
+                fired.len(),
+                if fired.len() == 1 { "" } else { "s" }
+            );
             for f in fired {
-                let msg = if f.message.is_empty() { String::new() } else { format!("  {}", one_line(&f.message)) };
+                let msg = if f.message.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", one_line(&f.message))
+                };
                 let _ = writeln!(out, "  {}{msg}", Self::location_text(&f.location));
             }
             out.push('\n');
         }
         let expired: Vec<&Finding> = self.findings.iter().filter(|f| f.expired_waiver).collect();
         if !expired.is_empty() {
-            let _ = writeln!(out, "deny: {} expired waiver{}", expired.len(), if expired.len() == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "deny: {} expired waiver{}",
+                expired.len(),
+                if expired.len() == 1 { "" } else { "s" }
+            );
             for f in expired {
-                let _ = writeln!(out, "  {}  of \"{}\": {}", Self::location_text(&f.location), f.policy, f.message);
+                let _ = writeln!(
+                    out,
+                    "  {}  of \"{}\": {}",
+                    Self::location_text(&f.location),
+                    f.policy,
+                    f.message
+                );
             }
             out.push('\n');
         }
-        let mut others: Vec<&Finding> = self.findings.iter().filter(|f| f.status != Status::Fired).collect();
+        let mut others: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.status != Status::Fired)
+            .collect();
         others.sort_by_key(|f| f.status.as_str());
         if !others.is_empty() {
             let _ = writeln!(out, "not counted");
@@ -159,16 +193,35 @@ impl Report {
             self.fired(Severity::Warn)
         );
         if !self.policies.is_empty() {
-            let w = self.policies.iter().map(|(n, _)| n.len() + 2).max().unwrap_or(8).max(8);
-            let _ = writeln!(out, "  {:<w$}  {:>8}  {:>6}  {:>8}", "policy", "findings", "waived", "exempted");
+            let w = self
+                .policies
+                .iter()
+                .map(|(n, _)| n.len() + 2)
+                .max()
+                .unwrap_or(8)
+                .max(8);
+            let _ = writeln!(
+                out,
+                "  {:<w$}  {:>8}  {:>6}  {:>8}",
+                "policy", "findings", "waived", "exempted"
+            );
             for (name, sev) in &self.policies {
-                let (fired, waived, exempted) = counts.get(name.as_str()).copied().unwrap_or_default();
+                let (fired, waived, exempted) =
+                    counts.get(name.as_str()).copied().unwrap_or_default();
                 let quoted = format!("\"{name}\"");
-                let _ = writeln!(out, "  {quoted:<w$}  {fired:>8}  {waived:>6}  {exempted:>8}  {}", sev.as_str());
+                let _ = writeln!(
+                    out,
+                    "  {quoted:<w$}  {fired:>8}  {waived:>6}  {exempted:>8}  {}",
+                    sev.as_str()
+                );
             }
             let expired = self.findings.iter().filter(|f| f.expired_waiver).count();
             if expired > 0 {
-                let _ = writeln!(out, "  {expired} expired waiver{}", if expired == 1 { "" } else { "s" });
+                let _ = writeln!(
+                    out,
+                    "  {expired} expired waiver{}",
+                    if expired == 1 { "" } else { "s" }
+                );
             }
         }
         if !self.never_fired.is_empty() || !self.never_taken.is_empty() {
@@ -240,23 +293,43 @@ impl Report {
     pub fn github(&self) -> String {
         let mut out = String::new();
         for f in self.findings.iter().filter(|f| f.status == Status::Fired) {
-            let cmd = if f.severity == Severity::Deny { "error" } else { "warning" };
+            let cmd = if f.severity == Severity::Deny {
+                "error"
+            } else {
+                "warning"
+            };
             let (props, key) = match &f.location {
-                Location::Task { file, line, key } => {
-                    (format!("file={},line={line}", gh_property(file)), format!("{key}: "))
-                }
-                Location::Rules { file: Some(file), line } => {
-                    (format!("file={},line={line}", gh_property(file)), String::new())
-                }
+                Location::Task { file, line, key } => (
+                    format!("file={},line={line}", gh_property(file)),
+                    format!("{key}: "),
+                ),
+                Location::Rules {
+                    file: Some(file),
+                    line,
+                } => (
+                    format!("file={},line={line}", gh_property(file)),
+                    String::new(),
+                ),
                 Location::Rules { file: None, .. } => (String::new(), String::new()),
             };
             let title = if f.expired_waiver {
-                format!("title={}", gh_property(&format!("expired waiver of \"{}\"", f.policy)))
+                format!(
+                    "title={}",
+                    gh_property(&format!("expired waiver of \"{}\"", f.policy))
+                )
             } else {
                 format!("title={}", gh_property(&f.policy))
             };
-            let props = if props.is_empty() { title } else { format!("{props},{title}") };
-            let msg = if f.message.is_empty() { format!("policy \"{}\"", f.policy) } else { f.message.clone() };
+            let props = if props.is_empty() {
+                title
+            } else {
+                format!("{props},{title}")
+            };
+            let msg = if f.message.is_empty() {
+                format!("policy \"{}\"", f.policy)
+            } else {
+                f.message.clone()
+            };
             let _ = writeln!(out, "::{cmd} {props}::{}", gh_data(&format!("{key}{msg}")));
         }
         let _ = writeln!(
@@ -281,7 +354,11 @@ impl Report {
                 .filter(|f| f.policy == *name && f.status == Status::Fired && !f.expired_waiver)
                 .collect();
             tests += 1;
-            let _ = write!(cases, "    <testcase classname=\"outsort.policy\" name=\"{}\"", xml(name));
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"outsort.policy\" name=\"{}\"",
+                xml(name)
+            );
             if fired.is_empty() {
                 cases.push_str("/>\n");
             } else {
@@ -299,9 +376,10 @@ impl Report {
                 failures += 1;
                 let (where_, key) = match &f.location {
                     Location::Task { file, line, key } => (format!("{file}:{line}"), key.clone()),
-                    Location::Rules { file, line } => {
-                        (format!("{}:{line}", file.as_deref().unwrap_or("built-in rules")), "portfolio".into())
-                    }
+                    Location::Rules { file, line } => (
+                        format!("{}:{line}", file.as_deref().unwrap_or("built-in rules")),
+                        "portfolio".into(),
+                    ),
                 };
                 let _ = writeln!(
                     cases,
@@ -359,8 +437,16 @@ impl Report {
             .iter()
             .filter(|f| f.status == Status::Fired)
             .map(|f| {
-                let text = if f.message.is_empty() { format!("policy \"{}\"", f.policy) } else { f.message.clone() };
-                let rule_id = if f.expired_waiver { EXPIRED_WAIVER } else { f.policy.as_str() };
+                let text = if f.message.is_empty() {
+                    format!("policy \"{}\"", f.policy)
+                } else {
+                    f.message.clone()
+                };
+                let rule_id = if f.expired_waiver {
+                    EXPIRED_WAIVER
+                } else {
+                    f.policy.as_str()
+                };
                 let mut r = json!({
                     "ruleId": rule_id,
                     "level": if f.severity == Severity::Deny { "error" } else { "warning" },
@@ -371,7 +457,10 @@ impl Report {
                         r["partialFingerprints"] = json!({"taskKey": key});
                         Some((file.clone(), *line))
                     }
-                    Location::Rules { file: Some(file), line } => Some((file.clone(), *line)),
+                    Location::Rules {
+                        file: Some(file),
+                        line,
+                    } => Some((file.clone(), *line)),
                     Location::Rules { file: None, .. } => None,
                 };
                 if let Some((file, line)) = loc {
@@ -409,7 +498,10 @@ const EXPIRED_WAIVER: &str = "expired waiver";
 
 /// A message on one line: line breaks from multi-line cells become spaces.
 fn one_line(s: &str) -> String {
-    s.split(['\r', '\n']).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(['\r', '\n'])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A path as a relative URI reference: forward slashes, spaces and other
@@ -418,7 +510,9 @@ fn sarif_uri(path: &str) -> String {
     let mut out = String::new();
     for b in path.replace('\\', "/").bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => {
                 let _ = write!(out, "%{b:02X}");
             }
@@ -429,7 +523,9 @@ fn sarif_uri(path: &str) -> String {
 
 /// Escapes the message of a GitHub workflow command.
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property of a GitHub workflow command.

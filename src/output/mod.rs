@@ -110,7 +110,11 @@ impl Row<'_> {
 
     fn output_text(&self, i: usize) -> String {
         let ty = self.program.outputs.get(i).map_or(Ty::Text, |o| o.ty);
-        self.task.outputs.get(i).map(|v| self.program.display(ty, v)).unwrap_or_default()
+        self.task
+            .outputs
+            .get(i)
+            .map(|v| self.program.display(ty, v))
+            .unwrap_or_default()
     }
 
     fn fired_rules(&self) -> String {
@@ -126,7 +130,9 @@ impl Row<'_> {
 
     /// The row as text cells in schema order (input, added).
     fn cells(&self, schema: &Schema) -> Vec<String> {
-        let mut cells: Vec<String> = (0..schema.input.len()).map(|i| self.input_text(i).into_owned()).collect();
+        let mut cells: Vec<String> = (0..schema.input.len())
+            .map(|i| self.input_text(i).into_owned())
+            .collect();
         self.added_cells(schema, &mut cells);
         cells
     }
@@ -199,11 +205,19 @@ impl Row<'_> {
                 .map(|t| {
                     let mut deltas = Map::new();
                     for (score, d) in &t.deltas {
-                        let name = self.program.scores.get(*score as usize).map_or("?", |s| s.name.as_str());
+                        let name = self
+                            .program
+                            .scores
+                            .get(*score as usize)
+                            .map_or("?", |s| s.name.as_str());
                         let prev = deltas.get(name).and_then(J::as_f64).unwrap_or(0.0);
                         deltas.insert(name.to_string(), json_number(prev + d));
                     }
-                    let rule = self.program.rules.get(t.rule).map_or("?", |r| r.name.as_str());
+                    let rule = self
+                        .program
+                        .rules
+                        .get(t.rule)
+                        .map_or("?", |r| r.name.as_str());
                     serde_json::json!({ "rule": rule, "deltas": deltas })
                 })
                 .collect();
@@ -237,7 +251,12 @@ pub trait Writer {
 }
 
 /// Makes a writer; `width` is the terminal width for tables.
-pub fn writer<'w>(format: Format, schema: Schema, out: Box<dyn Write + 'w>, width: Option<u16>) -> io::Result<Box<dyn Writer + 'w>> {
+pub fn writer<'w>(
+    format: Format,
+    schema: Schema,
+    out: Box<dyn Write + 'w>,
+    width: Option<u16>,
+) -> io::Result<Box<dyn Writer + 'w>> {
     Ok(match format {
         Format::Csv | Format::Tsv => {
             let mut csv = csv::WriterBuilder::new()
@@ -246,10 +265,24 @@ pub fn writer<'w>(format: Format, schema: Schema, out: Box<dyn Write + 'w>, widt
             let mut header = schema.input.clone();
             header.extend(schema.added());
             csv.write_record(&header)?;
-            Box::new(CsvWriter { csv, schema, buf: Vec::new() })
+            Box::new(CsvWriter {
+                csv,
+                schema,
+                buf: Vec::new(),
+            })
         }
-        Format::Json => Box::new(JsonWriter { out, schema, first: true, lines: false }),
-        Format::Ndjson => Box::new(JsonWriter { out, schema, first: true, lines: true }),
+        Format::Json => Box::new(JsonWriter {
+            out,
+            schema,
+            first: true,
+            lines: false,
+        }),
+        Format::Ndjson => Box::new(JsonWriter {
+            out,
+            schema,
+            first: true,
+            lines: true,
+        }),
         Format::Table | Format::Markdown => Box::new(TableWriter {
             out,
             schema,
@@ -300,7 +333,8 @@ impl Writer for JsonWriter<'_> {
             serde_json::to_writer(&mut self.out, &value)?;
             self.out.write_all(b"\n")?;
         } else {
-            self.out.write_all(if self.first { b"[\n  " } else { b",\n  " })?;
+            self.out
+                .write_all(if self.first { b"[\n  " } else { b",\n  " })?;
             serde_json::to_writer(&mut self.out, &value)?;
         }
         self.first = false;
@@ -309,7 +343,8 @@ impl Writer for JsonWriter<'_> {
 
     fn finish(&mut self) -> io::Result<()> {
         if !self.lines {
-            self.out.write_all(if self.first { b"[]\n" } else { b"\n]\n" })?;
+            self.out
+                .write_all(if self.first { b"[]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
     }
@@ -329,7 +364,10 @@ struct TableWriter<'w> {
 impl TableWriter<'_> {
     fn shown_cells(&mut self, row: &Row<'_>) -> Vec<String> {
         let program = row.program;
-        let key = program.fields.get(program.key as usize).map_or("key", |f| f.name.as_str());
+        let key = program
+            .fields
+            .get(program.key as usize)
+            .map_or("key", |f| f.name.as_str());
         let name_field = program
             .fields
             .iter()
@@ -345,7 +383,13 @@ impl TableWriter<'_> {
         }
         let mut cells = vec![program.key_text(row.task)];
         if let Some((i, _)) = name_field {
-            cells.push(row.task.fields.get(i).map(|v| program.display(Ty::Text, v)).unwrap_or_default());
+            cells.push(
+                row.task
+                    .fields
+                    .get(i)
+                    .map(|v| program.display(Ty::Text, v))
+                    .unwrap_or_default(),
+            );
         }
         row.added_cells(&self.schema, &mut cells);
         cells
@@ -384,13 +428,32 @@ impl Writer for TableWriter<'_> {
 
 /// Escapes a cell for a Markdown table.
 fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
-pub fn write_markdown(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
-    let line = |cells: &[String]| format!("| {} |", cells.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
+pub fn write_markdown(
+    out: &mut dyn Write,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let line = |cells: &[String]| {
+        format!(
+            "| {} |",
+            cells
+                .iter()
+                .map(|c| md_cell(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )
+    };
     writeln!(out, "{}", line(header))?;
-    writeln!(out, "|{}", header.iter().map(|_| "---|").collect::<String>())?;
+    writeln!(
+        out,
+        "|{}",
+        header.iter().map(|_| "---|").collect::<String>()
+    )?;
     for r in rows {
         writeln!(out, "{}", line(r))?;
     }

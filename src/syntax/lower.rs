@@ -1,6 +1,10 @@
 //! Lowering of pest pairs to the AST: one function per grammar rule, and
 //! pest's Pratt parser for operator precedence.
 
+// A diagnostic is the error of every lowering step; they are built rarely,
+// once per broken declaration, so their size does not matter here.
+#![allow(clippy::result_large_err)]
+
 use super::{MAX_DEPTH, Rule};
 use crate::ast::*;
 use crate::diag::Diagnostic;
@@ -40,9 +44,12 @@ pub struct Lowerer {
 type Deep = (Expr, u32);
 
 fn internal(what: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("internal", format!("the parser produced an unexpected shape for {what}"))
-        .at(span)
-        .help("this is a bug in outsort; please report it with the rule file")
+    Diagnostic::error(
+        "internal",
+        format!("the parser produced an unexpected shape for {what}"),
+    )
+    .at(span)
+    .help("this is a bug in outsort; please report it with the rule file")
 }
 
 impl Lowerer {
@@ -51,7 +58,12 @@ impl Lowerer {
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
-    fn next<'i>(&self, pairs: &mut Pairs<'i, Rule>, what: &str, span: Span) -> Result<Pair<'i, Rule>> {
+    fn next<'i>(
+        &self,
+        pairs: &mut Pairs<'i, Rule>,
+        what: &str,
+        span: Span,
+    ) -> Result<Pair<'i, Rule>> {
         pairs.next().ok_or_else(|| internal(what, span))
     }
 
@@ -119,7 +131,10 @@ impl Lowerer {
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     fn input_block(&self, pair: Pair<'_, Rule>) -> Result<Input> {
@@ -146,13 +161,22 @@ impl Lowerer {
                     default = Some(self.literal(lit)?);
                 }
                 Rule::field_from => {
-                    let s = Self::significant(p.into_inner()).next().ok_or_else(|| internal("from", span))?;
+                    let s = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("from", span))?;
                     from = Some(self.string(s)?);
                 }
                 _ => return Err(internal("a field", span)),
             }
         }
-        Ok(Field { name, ty, optional, default, from, span })
+        Ok(Field {
+            name,
+            ty,
+            optional,
+            default,
+            from,
+            span,
+        })
     }
 
     fn field_type(&self, pair: Pair<'_, Rule>) -> Result<(TypeExpr, bool)> {
@@ -170,7 +194,9 @@ impl Lowerer {
                     })
                 }
                 Rule::enum_type => {
-                    let values = Self::significant(p.into_inner()).map(|v| self.ident(v)).collect();
+                    let values = Self::significant(p.into_inner())
+                        .map(|v| self.ident(v))
+                        .collect();
                     ty = Some(TypeExpr::Enum(values));
                 }
                 Rule::optional_mark => optional = true,
@@ -183,7 +209,9 @@ impl Lowerer {
     fn literal(&self, pair: Pair<'_, Rule>) -> Result<Literal> {
         let span = self.span(&pair);
         let p = match pair.as_rule() {
-            Rule::literal | Rule::pattern => self.next(&mut pair.into_inner(), "a literal", span)?,
+            Rule::literal | Rule::pattern => {
+                self.next(&mut pair.into_inner(), "a literal", span)?
+            }
             _ => pair,
         };
         let span = self.span(&p);
@@ -202,9 +230,12 @@ impl Lowerer {
         let text: String = pair.as_str().chars().filter(|c| *c != '_').collect();
         match text.parse::<f64>() {
             Ok(n) if n.is_finite() => Ok(if n == 0.0 { 0.0 } else { n }),
-            _ => Err(Diagnostic::error("number", format!("`{}` is too large a number", pair.as_str()))
-                .at(self.span(pair))
-                .help("numbers must be finite; the largest is about 1.8e308")),
+            _ => Err(Diagnostic::error(
+                "number",
+                format!("`{}` is too large a number", pair.as_str()),
+            )
+            .at(self.span(pair))
+            .help("numbers must be finite; the largest is about 1.8e308")),
         }
     }
 
@@ -286,14 +317,18 @@ impl Lowerer {
                 Rule::istr_brace => push_text(&mut parts, &p.as_str()[..1]),
                 Rule::istr_expr => {
                     let pspan = self.span(&p);
-                    let e = self.expr(self.next(&mut p.into_inner(), "an interpolation", pspan)?)?.0;
+                    let e = self
+                        .expr(self.next(&mut p.into_inner(), "an interpolation", pspan)?)?
+                        .0;
                     if let Some(s) = find_string_literal(&e) {
                         return Err(Diagnostic::error(
                             "interpolation",
                             "an interpolated expression may not contain a string literal",
                         )
                         .at(s)
-                        .help("compute the value in a `let` or `output` and interpolate its name"));
+                        .help(
+                            "compute the value in a `let` or `output` and interpolate its name",
+                        ));
                     }
                     parts.push(IPart::Expr(e));
                 }
@@ -305,15 +340,26 @@ impl Lowerer {
 
     fn key_decl(&self, pair: Pair<'_, Rule>) -> Result<Key> {
         let span = self.span(&pair);
-        let field = Self::significant(pair.into_inner()).next().ok_or_else(|| internal("key", span))?;
-        Ok(Key { field: self.ident(field), span })
+        let field = Self::significant(pair.into_inner())
+            .next()
+            .ok_or_else(|| internal("key", span))?;
+        Ok(Key {
+            field: self.ident(field),
+            span,
+        })
     }
 
     fn named(&self, pair: Pair<'_, Rule>) -> Result<Named> {
         let span = self.span(&pair);
         let mut inner = Self::significant(pair.into_inner());
         let name = self.ident(inner.next().ok_or_else(|| internal("a name", span))?);
-        let expr = self.expr(inner.next().ok_or_else(|| internal("an expression", span))?)?.0;
+        let expr = self
+            .expr(
+                inner
+                    .next()
+                    .ok_or_else(|| internal("an expression", span))?,
+            )?
+            .0;
         Ok(Named { name, expr, span })
     }
 
@@ -329,7 +375,12 @@ impl Lowerer {
             let hi = self.number(&nums.next().ok_or_else(|| internal("a range", span))?)?;
             range = Some((lo, hi));
         }
-        Ok(Score { name, start, range, span })
+        Ok(Score {
+            name,
+            start,
+            range,
+            span,
+        })
     }
 
     fn rule_decl(&self, pair: Pair<'_, Rule>) -> Result<crate::ast::Rule> {
@@ -341,14 +392,21 @@ impl Lowerer {
         for p in inner {
             match p.as_rule() {
                 Rule::rule_when => {
-                    let e = Self::significant(p.into_inner()).next().ok_or_else(|| internal("when", span))?;
+                    let e = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("when", span))?;
                     when = Some(self.expr(e)?.0);
                 }
                 Rule::action => actions.push(self.action(p)?),
                 _ => return Err(internal("a rule", span)),
             }
         }
-        Ok(crate::ast::Rule { name, when, actions, span })
+        Ok(crate::ast::Rule {
+            name,
+            when,
+            actions,
+            span,
+        })
     }
 
     fn action(&self, pair: Pair<'_, Rule>) -> Result<Action> {
@@ -361,7 +419,12 @@ impl Lowerer {
             _ => AssignOp::Set,
         };
         let expr = self.expr(self.next(&mut inner, "an action", span)?)?.0;
-        Ok(Action { target, op, expr, span })
+        Ok(Action {
+            target,
+            op,
+            expr,
+            span,
+        })
     }
 
     fn label_block(&self, pair: Pair<'_, Rule>) -> Result<LabelBlock> {
@@ -384,13 +447,20 @@ impl Lowerer {
                 Rule::kw_when | Rule::kw_otherwise => {}
                 Rule::expr => when = Some(self.expr(p)?.0),
                 Rule::because => {
-                    let s = Self::significant(p.into_inner()).next().ok_or_else(|| internal("because", span))?;
+                    let s = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("because", span))?;
                     because = Some(self.istring(s)?);
                 }
                 _ => return Err(internal("a label line", span)),
             }
         }
-        Ok(LabelLine { value, when, because, span })
+        Ok(LabelLine {
+            value,
+            when,
+            because,
+            span,
+        })
     }
 
     fn policy_decl(&self, pair: Pair<'_, Rule>) -> Result<Policy> {
@@ -408,18 +478,29 @@ impl Lowerer {
             match p.as_rule() {
                 Rule::expr => when = Some(self.expr(p)?.0),
                 Rule::unless => {
-                    let e = Self::significant(p.into_inner()).next().ok_or_else(|| internal("unless", span))?;
+                    let e = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("unless", span))?;
                     unless = Some(self.expr(e)?.0);
                 }
                 Rule::message => {
-                    let s = Self::significant(p.into_inner()).next().ok_or_else(|| internal("message", span))?;
+                    let s = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("message", span))?;
                     message = Some(self.istring(s)?);
                 }
                 _ => return Err(internal("a policy", span)),
             }
         }
         let when = when.ok_or_else(|| internal("a policy", span))?;
-        Ok(Policy { name, severity, when, unless, message, span })
+        Ok(Policy {
+            name,
+            severity,
+            when,
+            unless,
+            message,
+            span,
+        })
     }
 
     fn waiver_decl(&self, pair: Pair<'_, Rule>) -> Result<Waiver> {
@@ -451,15 +532,27 @@ impl Lowerer {
                     }
                 }
                 Rule::waiver_reason | Rule::waiver_owner => {
-                    let s = self.string(value.into_iter().next().ok_or_else(|| internal("a waiver", span))?)?;
-                    let slot = if rule == Rule::waiver_reason { &mut w.reason } else { &mut w.owner };
+                    let s = self.string(
+                        value
+                            .into_iter()
+                            .next()
+                            .ok_or_else(|| internal("a waiver", span))?,
+                    )?;
+                    let slot = if rule == Rule::waiver_reason {
+                        &mut w.reason
+                    } else {
+                        &mut w.owner
+                    };
                     if slot.is_some() {
                         w.repeated.push(pspan);
                     }
                     *slot = Some(s);
                 }
                 Rule::waiver_expires => {
-                    let d = value.into_iter().next().ok_or_else(|| internal("a waiver", span))?;
+                    let d = value
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| internal("a waiver", span))?;
                     if w.expires.is_some() {
                         w.repeated.push(pspan);
                     }
@@ -475,32 +568,51 @@ impl Lowerer {
         let span = self.span(&pair);
         let mut inner = Self::significant(pair.into_inner());
         let name = self.string(inner.next().ok_or_else(|| internal("a test", span))?)?;
-        let mut t = Test { name, today: None, given: None, expects: Vec::new(), repeated: Vec::new(), span };
+        let mut t = Test {
+            name,
+            today: None,
+            given: None,
+            expects: Vec::new(),
+            repeated: Vec::new(),
+            span,
+        };
         for p in inner {
             let pspan = self.span(&p);
             match p.as_rule() {
                 Rule::test_today => {
-                    let d = Self::significant(p.into_inner()).next().ok_or_else(|| internal("today", span))?;
+                    let d = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("today", span))?;
                     if t.today.is_some() {
                         t.repeated.push(pspan);
                     }
                     t.today = Some((self.date(&d)?, self.span(&d)));
                 }
                 Rule::given => {
-                    let g = Self::significant(p.into_inner()).next().ok_or_else(|| internal("given", span))?;
+                    let g = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("given", span))?;
                     let portfolio = g.as_rule() == Rule::record_list;
                     let records = if portfolio {
-                        Self::significant(g.into_inner()).map(|r| self.record(r)).collect::<Result<Vec<_>>>()?
+                        Self::significant(g.into_inner())
+                            .map(|r| self.record(r))
+                            .collect::<Result<Vec<_>>>()?
                     } else {
                         vec![self.record(g)?]
                     };
                     if t.given.is_some() {
                         t.repeated.push(pspan);
                     }
-                    t.given = Some(Given { records, portfolio, span: pspan });
+                    t.given = Some(Given {
+                        records,
+                        portfolio,
+                        span: pspan,
+                    });
                 }
                 Rule::expect => {
-                    let e = Self::significant(p.into_inner()).next().ok_or_else(|| internal("expect", span))?;
+                    let e = Self::significant(p.into_inner())
+                        .next()
+                        .ok_or_else(|| internal("expect", span))?;
                     if e.as_rule() == Rule::expect_policy {
                         let mut parts = e.into_inner();
                         let kind = match self.next(&mut parts, "expect", span)?.as_str() {
@@ -509,7 +621,11 @@ impl Lowerer {
                             _ => ExpectKind::Passes,
                         };
                         let policy = self.string(self.next(&mut parts, "expect", span)?)?;
-                        t.expects.push(Expect::Policy { kind, policy, span: pspan });
+                        t.expects.push(Expect::Policy {
+                            kind,
+                            policy,
+                            span: pspan,
+                        });
                     } else {
                         t.expects.push(Expect::Cond(self.expr(e)?.0));
                     }
@@ -526,8 +642,18 @@ impl Lowerer {
         for f in Self::significant(pair.into_inner()) {
             let fspan = self.span(&f);
             let mut parts = Self::significant(f.into_inner());
-            let name = self.ident(parts.next().ok_or_else(|| internal("a field value", fspan))?);
-            let e = self.expr(parts.next().ok_or_else(|| internal("a field value", fspan))?)?.0;
+            let name = self.ident(
+                parts
+                    .next()
+                    .ok_or_else(|| internal("a field value", fspan))?,
+            );
+            let e = self
+                .expr(
+                    parts
+                        .next()
+                        .ok_or_else(|| internal("a field value", fspan))?,
+                )?
+                .0;
             fields.push((name, e));
         }
         Ok(Record { fields, span })
@@ -536,9 +662,12 @@ impl Lowerer {
     // ------------------------------------------------------------ expressions
 
     fn too_deep(&self, span: Span) -> Diagnostic {
-        Diagnostic::error("limit", format!("this expression is nested more than {MAX_DEPTH} levels deep"))
-            .at(span)
-            .help("split it into several `let` declarations")
+        Diagnostic::error(
+            "limit",
+            format!("this expression is nested more than {MAX_DEPTH} levels deep"),
+        )
+        .at(span)
+        .help("split it into several `let` declarations")
     }
 
     fn deep(&self, kind: ExprKind, span: Span, depth: u32) -> Result<Deep> {
@@ -565,7 +694,11 @@ impl Lowerer {
                 let (a, da) = part()?;
                 let (b, db) = part()?;
                 let depth = 1 + dc.max(da).max(db);
-                self.deep(ExprKind::If(Box::new(c), Box::new(a), Box::new(b)), span, depth)
+                self.deep(
+                    ExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+                    span,
+                    depth,
+                )
             }
             Rule::op_expr => self.op_expr(pair.into_inner()),
             _ => self.primary(pair),
@@ -578,7 +711,11 @@ impl Lowerer {
             .map_prefix(|op, rhs| {
                 let (rhs, d) = rhs?;
                 let span = self.span(&op).to(rhs.span);
-                let uop = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+                let uop = if op.as_rule() == Rule::op_not {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
                 self.deep(ExprKind::Unary(uop, Box::new(rhs)), span, d + 1)
             })
             .map_postfix(|lhs, op| {
@@ -588,7 +725,15 @@ impl Lowerer {
                 let negated = inner.next().is_some_and(|p| p.as_str().starts_with("not"));
                 let list_pair = inner.next().ok_or_else(|| internal("`in`", span))?;
                 let (list, ld) = self.list_items(list_pair)?;
-                self.deep(ExprKind::In { negated, value: Box::new(lhs), list }, span, 1 + d.max(ld))
+                self.deep(
+                    ExprKind::In {
+                        negated,
+                        value: Box::new(lhs),
+                        list,
+                    },
+                    span,
+                    1 + d.max(ld),
+                )
             })
             .map_infix(|lhs, op, rhs| {
                 let (lhs, dl) = lhs?;
@@ -609,7 +754,11 @@ impl Lowerer {
                     _ => BinaryOp::Div,
                 };
                 let span = lhs.span.to(rhs.span);
-                self.deep(ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), span, 1 + dl.max(dr))
+                self.deep(
+                    ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)),
+                    span,
+                    1 + dl.max(dr),
+                )
             })
             .parse(pairs)
     }
@@ -628,12 +777,48 @@ impl Lowerer {
     fn primary(&self, pair: Pair<'_, Rule>) -> Result<Deep> {
         let span = self.span(&pair);
         match pair.as_rule() {
-            Rule::number => Ok((Expr { kind: ExprKind::Number(self.number(&pair)?), span }, 1)),
-            Rule::date => Ok((Expr { kind: ExprKind::Date(self.date(&pair)?), span }, 1)),
-            Rule::string => Ok((Expr { kind: ExprKind::Str(self.string(pair)?.value), span }, 1)),
-            Rule::boolean => Ok((Expr { kind: ExprKind::Bool(pair.as_str().starts_with('t')), span }, 1)),
-            Rule::label_ref => Ok((Expr { kind: ExprKind::Label, span }, 1)),
-            Rule::name => Ok((Expr { kind: ExprKind::Name(pair.as_str().to_string()), span }, 1)),
+            Rule::number => Ok((
+                Expr {
+                    kind: ExprKind::Number(self.number(&pair)?),
+                    span,
+                },
+                1,
+            )),
+            Rule::date => Ok((
+                Expr {
+                    kind: ExprKind::Date(self.date(&pair)?),
+                    span,
+                },
+                1,
+            )),
+            Rule::string => Ok((
+                Expr {
+                    kind: ExprKind::Str(self.string(pair)?.value),
+                    span,
+                },
+                1,
+            )),
+            Rule::boolean => Ok((
+                Expr {
+                    kind: ExprKind::Bool(pair.as_str().starts_with('t')),
+                    span,
+                },
+                1,
+            )),
+            Rule::label_ref => Ok((
+                Expr {
+                    kind: ExprKind::Label,
+                    span,
+                },
+                1,
+            )),
+            Rule::name => Ok((
+                Expr {
+                    kind: ExprKind::Name(pair.as_str().to_string()),
+                    span,
+                },
+                1,
+            )),
             Rule::paren => {
                 let (inner, d) = self.expr(self.next(&mut pair.into_inner(), "`( )`", span)?)?;
                 self.deep(ExprKind::Paren(Box::new(inner)), span, d + 1)
@@ -650,7 +835,9 @@ impl Lowerer {
                 let mut depth = 0;
                 for p in inner {
                     if p.as_rule() == Rule::call_where {
-                        let e = Self::significant(p.into_inner()).next().ok_or_else(|| internal("where", span))?;
+                        let e = Self::significant(p.into_inner())
+                            .next()
+                            .ok_or_else(|| internal("where", span))?;
                         let (w, d) = self.expr(e)?;
                         depth = depth.max(d);
                         filter = Some(Box::new(w));
@@ -690,9 +877,20 @@ impl Lowerer {
                         }
                     }
                     let expr = expr.ok_or_else(|| internal("a match arm", aspan))?;
-                    arms.push(MatchArm { patterns, expr, span: aspan });
+                    arms.push(MatchArm {
+                        patterns,
+                        expr,
+                        span: aspan,
+                    });
                 }
-                self.deep(ExprKind::Match { scrutinee: Box::new(scrutinee), arms }, span, depth + 1)
+                self.deep(
+                    ExprKind::Match {
+                        scrutinee: Box::new(scrutinee),
+                        arms,
+                    },
+                    span,
+                    depth + 1,
+                )
             }
             Rule::expr | Rule::op_expr | Rule::if_expr => self.expr(pair),
             _ => Err(internal("an expression", span)),
@@ -714,9 +912,9 @@ fn find_string_literal(e: &Expr) -> Option<Span> {
         ExprKind::In { value, list, .. } => {
             find_string_literal(value).or_else(|| list.iter().find_map(find_string_literal))
         }
-        ExprKind::If(c, a, b) => {
-            find_string_literal(c).or_else(|| find_string_literal(a)).or_else(|| find_string_literal(b))
-        }
+        ExprKind::If(c, a, b) => find_string_literal(c)
+            .or_else(|| find_string_literal(a))
+            .or_else(|| find_string_literal(b)),
         ExprKind::Match { scrutinee, arms } => find_string_literal(scrutinee).or_else(|| {
             arms.iter().find_map(|arm| {
                 arm.patterns

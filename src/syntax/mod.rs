@@ -23,8 +23,9 @@ pub const MAX_DEPTH: u32 = 128;
 
 /// Declaration keywords that start a top-level item; error recovery resumes at
 /// the next line that starts with one of them.
-const ITEM_KEYWORDS: [&str; 11] =
-    ["input", "key", "let", "score", "rule", "label", "output", "metric", "policy", "waiver", "test"];
+const ITEM_KEYWORDS: [&str; 11] = [
+    "input", "key", "let", "score", "rule", "label", "output", "metric", "policy", "waiver", "test",
+];
 
 /// Parses one source file into declarations, reporting every syntax error it
 /// can find: after an error it resumes at the next line that starts a
@@ -81,7 +82,10 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
                     InputLocation::Span((s, _)) => s,
                 };
                 let pos = offset + at;
-                let line_start = text.get(..pos).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+                let line_start = text
+                    .get(..pos)
+                    .and_then(|t| t.rfind('\n'))
+                    .map_or(0, |i| i + 1);
                 // The previous declaration took the keyword that starts this
                 // line as a name (`let x = hours >` then `rule "a" ...`).
                 if let Some((prev_start, prev_end, true)) = last
@@ -117,7 +121,9 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
 /// followed by `rule ...`): report what that one lacked, at its end.
 fn cut_short(file: FileId, text: &str, offset: usize, pos: usize) -> Option<Diagnostic> {
     let line_start = text.get(..pos)?.rfind('\n').map_or(0, |i| i + 1);
-    if line_start <= offset || next_item_start(text, line_start.checked_sub(1)?) != Some(first_code(text, line_start)) {
+    if line_start <= offset
+        || next_item_start(text, line_start.checked_sub(1)?) != Some(first_code(text, line_start))
+    {
         return None;
     }
     let piece = text.get(offset..line_start)?;
@@ -131,16 +137,28 @@ fn cut_short(file: FileId, text: &str, offset: usize, pos: usize) -> Option<Diag
     if piece.trim().is_empty() || at < piece.trim_end().len() {
         return None;
     }
-    let ErrorVariant::ParsingError { positives, .. } = &err.variant else { return None };
+    let ErrorVariant::ParsingError { positives, .. } = &err.variant else {
+        return None;
+    };
     let expected = names::describe_expected(positives);
     let code_end = text.get(..line_start)?.trim_end().len();
-    let last_len = text.get(..code_end)?.chars().next_back().map_or(0, char::len_utf8);
+    let last_len = text
+        .get(..code_end)?
+        .chars()
+        .next_back()
+        .map_or(0, char::len_utf8);
     let (start, end) = (code_end - last_len, code_end);
     Some(
-        Diagnostic::error("syntax", format!("expected {expected}, found {}", found_at(text, first_code(text, line_start))))
-            .at(Span::new(file, start, end))
-            .label(format!("expected {expected} after this"))
-            .help("the declaration before the next one is incomplete"),
+        Diagnostic::error(
+            "syntax",
+            format!(
+                "expected {expected}, found {}",
+                found_at(text, first_code(text, line_start))
+            ),
+        )
+        .at(Span::new(file, start, end))
+        .label(format!("expected {expected} after this"))
+        .help("the declaration before the next one is incomplete"),
     )
 }
 
@@ -158,7 +176,10 @@ fn next_item_start(text: &str, from: usize) -> Option<usize> {
         let line_end = text.get(pos..)?.find('\n').map_or(text.len(), |i| pos + i);
         let line = text.get(pos..line_end)?;
         let trimmed = line.trim_start();
-        let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let word: String = trimmed
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         if ITEM_KEYWORDS.contains(&word.as_str()) && trimmed.len() > word.len() {
             let next = trimmed[word.len()..].chars().next();
             if next.is_some_and(|c| c == ' ' || c == '\t' || c == '{') {
@@ -179,7 +200,11 @@ fn found_at(text: &str, at: usize) -> String {
         return "the end of the file".to_string();
     };
     if c.is_ascii_alphanumeric() || c == '_' {
-        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
         return format!("`{word}`");
     }
     if c == '"' {
@@ -201,10 +226,16 @@ fn syntax_error(file: FileId, text: &str, at: usize, variant: &ErrorVariant<Rule
     if text.get(at..).is_some_and(|r| r.trim().is_empty()) {
         // At the end of the file: point after the last code.
         let code_end = text.trim_end().len();
-        let last = text.get(..code_end).and_then(|t| t.chars().next_back()).map_or(0, char::len_utf8);
-        return Diagnostic::error("syntax", format!("expected {expected}, found the end of the file"))
-            .at(Span::new(file, code_end - last, code_end))
-            .label(format!("expected {expected} after this"));
+        let last = text
+            .get(..code_end)
+            .and_then(|t| t.chars().next_back())
+            .map_or(0, char::len_utf8);
+        return Diagnostic::error(
+            "syntax",
+            format!("expected {expected}, found the end of the file"),
+        )
+        .at(Span::new(file, code_end - last, code_end))
+        .label(format!("expected {expected} after this"));
     }
     let len = match text.get(at..).and_then(|r| r.chars().next()) {
         Some(c) if c.is_ascii_alphanumeric() || c == '_' => text[at..]
@@ -230,7 +261,10 @@ fn syntax_help(text: &str, at: usize, found: &str) -> Option<String> {
         "`&`" | "`&&`" => Some("write `and` instead of `&&`".into()),
         "`|`" if !before.ends_with('|') => Some("write `or` instead of `||`".into()),
         "`!`" => Some("write `not` for negation, and `!=` for inequality".into()),
-        "`=`" => Some("compare with `==`; a single `=` only sets a value in a declaration or rule action".into()),
+        "`=`" => Some(
+            "compare with `==`; a single `=` only sets a value in a declaration or rule action"
+                .into(),
+        ),
         "`'`" => Some("strings are written in double quotes: \"like this\"".into()),
         "`elif`" | "`elsif`" => Some("write `else if`".into()),
         _ => None,

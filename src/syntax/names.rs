@@ -9,7 +9,9 @@ use super::Rule;
 pub fn human_name(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI | Rule::end_of_file => "the end of the file",
-        Rule::file | Rule::item_only | Rule::item_alone | Rule::item => "a declaration such as `rule`, `let` or `score`",
+        Rule::file | Rule::item_only | Rule::item_alone | Rule::item => {
+            "a declaration such as `rule`, `let` or `score`"
+        }
         Rule::WHITESPACE => "white space",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
@@ -74,7 +76,9 @@ pub fn human_name(rule: Rule) -> &'static str {
         Rule::boolean => "`true` or `false`",
         Rule::input_block => "`input { ... }`",
         Rule::field_decl => "a field such as `hours: number`",
-        Rule::field_type | Rule::base_type => "a type: `text`, `number`, `bool`, `date` or `enum(a, b)`",
+        Rule::field_type | Rule::base_type => {
+            "a type: `text`, `number`, `bool`, `date` or `enum(a, b)`"
+        }
         Rule::optional_mark => "`?`",
         Rule::field_default => "`= default`",
         Rule::literal => "a value: a number, string, date, `true`, `false` or an enum value",

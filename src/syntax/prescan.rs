@@ -17,7 +17,10 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
         diags.push(
             Diagnostic::error(
                 "limit",
-                format!("the rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}", text.len()),
+                format!(
+                    "the rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    text.len()
+                ),
             )
             .at(Span::new(file, 0, 0))
             .help("split it into several files in one directory and pass the directory with -r"),
@@ -49,8 +52,14 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                     match bytes[i] {
                         b'\\' => {
                             let next = bytes.get(i + 1).copied();
-                            if !matches!(next, Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'{' | b'}' | b'u')) {
-                                let len = text.get(i + 1..).and_then(|t| t.chars().next()).map_or(0, char::len_utf8);
+                            if !matches!(
+                                next,
+                                Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'{' | b'}' | b'u')
+                            ) {
+                                let len = text
+                                    .get(i + 1..)
+                                    .and_then(|t| t.chars().next())
+                                    .map_or(0, char::len_utf8);
                                 diags.push(
                                     Diagnostic::error("escape", "unknown escape in a string")
                                         .at(Span::new(file, i, i + 1 + len))
@@ -111,7 +120,9 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
             }
             c if c.is_ascii_alphanumeric() || c == b'_' => {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+                {
                     i += 1;
                 }
                 let word = &text[start..i];
@@ -139,8 +150,11 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                 }
                 if prefix_run > MAX_PREFIX_RUN {
                     diags.push(
-                        Diagnostic::error("limit", format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"))
-                            .at(Span::new(file, prefix_start, i)),
+                        Diagnostic::error(
+                            "limit",
+                            format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"),
+                        )
+                        .at(Span::new(file, prefix_start, i)),
                     );
                     return diags;
                 }
@@ -154,8 +168,11 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
         }
         if prefix_run > MAX_PREFIX_RUN {
             diags.push(
-                Diagnostic::error("limit", format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"))
-                    .at(Span::new(file, prefix_start, i + 1)),
+                Diagnostic::error(
+                    "limit",
+                    format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"),
+                )
+                .at(Span::new(file, prefix_start, i + 1)),
             );
             return diags;
         }
