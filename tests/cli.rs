@@ -430,3 +430,44 @@ fn help_version_and_completions() {
     let run = outsort(&["classify", "--no-such-flag"]);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn every_thread_count_gives_the_same_output_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let mut csv = String::from("id,name,hours,skill\n");
+    let skills = ["none", "training", "certification", "degree", "advanced"];
+    for i in 0..5000 {
+        if i % 997 == 0 {
+            csv.push_str(&format!("B{i},Bad,{},expert\n", i % 50));
+        } else if i % 1500 == 0 {
+            csv.push_str(&format!("R{i},\"Multi\nline\",{}\n", i % 50));
+        } else {
+            csv.push_str(&format!("A{i},Task {i},{},{}\n", i % 50, skills[i % 5]));
+        }
+    }
+    std::fs::write(&path, csv).unwrap();
+    let run = |threads: &str, format: &str| {
+        outsort(&[
+            "classify",
+            "-r",
+            "tests/fixtures/classify/small.rules",
+            path.to_str().unwrap(),
+            "-f",
+            format,
+            "--threads",
+            threads,
+            "--summary",
+        ])
+    };
+    for format in ["csv", "ndjson", "json"] {
+        let one = run("1", format);
+        assert_eq!(one.code, 2, "bad rows make it exit 2");
+        for threads in ["2", "3", "8"] {
+            let many = run(threads, format);
+            assert_eq!(many.code, one.code);
+            assert_eq!(many.stdout, one.stdout, "{format} with {threads} threads");
+            assert_eq!(many.stderr, one.stderr, "{format} with {threads} threads");
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! `outsort check`: run the policies over every task in one pass, the CI gate.
 
-use super::pipeline::{self, RowErrors};
+use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::{Args, ValueEnum};
 use outsort::Program;
@@ -25,6 +25,10 @@ pub struct CheckArgs {
     /// The least severity that fails the check (exit 1)
     #[arg(long, value_enum, default_value_t = FailOn::Deny)]
     fail_on: FailOn,
+
+    /// Threads evaluating tasks (default: every core)
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,6 +62,91 @@ fn key_hash(key: &str) -> u64 {
     h.finish()
 }
 
+/// What one batch of tasks found.
+struct CheckOut {
+    findings: Vec<Finding>,
+    acc: Accumulators,
+    fired: Vec<bool>,
+    taken: Vec<bool>,
+    /// Each task's key hash, key, input and line, in order.
+    keys: Vec<(u64, String, usize, u64)>,
+    waivers_used: Vec<u32>,
+}
+
+struct CheckWork<'a> {
+    program: &'a Program,
+    today: i32,
+    /// Index of each input by name, to refer to it compactly.
+    inputs: Vec<String>,
+}
+
+impl Work for CheckWork<'_> {
+    type Out = CheckOut;
+
+    fn start(&self) -> CheckOut {
+        CheckOut {
+            findings: Vec::new(),
+            acc: Accumulators::new(self.program),
+            fired: vec![false; self.program.rules.len()],
+            taken: vec![false; self.program.labels.len()],
+            keys: Vec::new(),
+            waivers_used: Vec::new(),
+        }
+    }
+
+    fn task(&self, view: &TaskView<'_>, out: &mut CheckOut) -> Result<(), String> {
+        let program = self.program;
+        let task = view.task;
+        let mut found = Vec::new();
+        program
+            .task_findings(task, self.today, &mut found)
+            .map_err(|e| e.to_string())?;
+        out.acc
+            .add(program, task, self.today)
+            .map_err(|e| e.to_string())?;
+        for (f, t) in out.fired.iter_mut().zip(&task.fired) {
+            *f |= *t;
+        }
+        if let Some(t) = task.label_line.and_then(|l| out.taken.get_mut(l)) {
+            *t = true;
+        }
+        let key = program.key_text(task);
+        let input = self
+            .inputs
+            .iter()
+            .position(|n| *n == view.input.name)
+            .unwrap_or(0);
+        for f in found {
+            let Some(policy) = program.policies.get(f.policy as usize) else {
+                continue;
+            };
+            let status = match f.status {
+                FindingStatus::Fired => Status::Fired,
+                FindingStatus::Exempted => Status::Exempted,
+                FindingStatus::Waived(w) => {
+                    out.waivers_used.push(w);
+                    Status::Waived
+                }
+            };
+            out.findings.push(Finding {
+                policy: policy.name.clone(),
+                severity: policy.severity,
+                status,
+                message: f.message,
+                location: Location::Task {
+                    file: view.input.name.clone(),
+                    line: view.record.line(),
+                    key: key.clone(),
+                },
+                expired_waiver: false,
+            });
+        }
+        out.keys
+            .push((key_hash(&key), key, input, view.record.line()));
+        Ok(())
+    }
+}
+
 pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let program = match ui.load(&args.rules) {
         Ok(p) => p,
@@ -67,6 +156,11 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let mut inputs = match pipeline::open(ui, &program, &args.input, &[], true) {
         Ok(i) => i,
         Err(e) => return e,
+    };
+    let work = CheckWork {
+        program: &program,
+        today,
+        inputs: inputs.metas.iter().map(|m| m.name.clone()).collect(),
     };
     let mut errors = RowErrors::new(ui);
     let mut acc = Accumulators::new(&program);
@@ -91,75 +185,43 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         .collect();
     let mut waiver_keys_seen: HashSet<String> = HashSet::new();
     let mut waiver_used: Vec<bool> = vec![false; program.waivers.len()];
-    let mut task_findings = Vec::new();
+    let threads = pipeline::threads(args.threads);
+    let names = work.inputs.clone();
     let result = pipeline::run(
         ui,
         &program,
         &mut inputs,
         today,
         false,
+        threads,
         &mut errors,
-        |view, errors| {
-            let task = view.task;
-            for (f, t) in fired.iter_mut().zip(&task.fired) {
-                *f |= *t;
+        &work,
+        |out| {
+            acc.merge(&out.acc);
+            for (a, b) in fired.iter_mut().zip(&out.fired) {
+                *a |= *b;
             }
-            if let Some(t) = task.label_line.and_then(|l| taken.get_mut(l)) {
-                *t = true;
+            for (a, b) in taken.iter_mut().zip(&out.taken) {
+                *a |= *b;
             }
-            let key = program.key_text(task);
-            if !keys.insert(key_hash(&key)) {
-                repeated_count += 1;
-                if repeated.len() < 20 {
-                    repeated.push(format!(
-                        "{}:{}: the key `{key}` is repeated",
-                        view.input.name,
-                        view.record.line()
-                    ));
+            for (hash, key, input, line) in out.keys {
+                if !keys.insert(hash) {
+                    repeated_count += 1;
+                    if repeated.len() < 20 {
+                        let file = names.get(input).map_or("?", String::as_str);
+                        repeated.push(format!("{file}:{line}: the key `{key}` is repeated"));
+                    }
+                }
+                if waiver_keys.contains(key.as_str()) {
+                    waiver_keys_seen.insert(key);
                 }
             }
-            if waiver_keys.contains(key.as_str()) {
-                waiver_keys_seen.insert(key.clone());
+            for w in out.waivers_used {
+                if let Some(u) = waiver_used.get_mut(w as usize) {
+                    *u = true;
+                }
             }
-            task_findings.clear();
-            let outcome = program
-                .task_findings(task, today, &mut task_findings)
-                .and_then(|()| acc.add(&program, task, today));
-            if let Err(e) = outcome {
-                errors.report(&format!(
-                    "{}:{}: task `{key}`: {e}",
-                    view.input.name,
-                    view.record.line()
-                ));
-                return Ok(());
-            }
-            for f in &task_findings {
-                let Some(policy) = program.policies.get(f.policy as usize) else {
-                    continue;
-                };
-                let status = match f.status {
-                    FindingStatus::Fired => Status::Fired,
-                    FindingStatus::Exempted => Status::Exempted,
-                    FindingStatus::Waived(w) => {
-                        if let Some(u) = waiver_used.get_mut(w as usize) {
-                            *u = true;
-                        }
-                        Status::Waived
-                    }
-                };
-                report.findings.push(Finding {
-                    policy: policy.name.clone(),
-                    severity: policy.severity,
-                    status,
-                    message: f.message.clone(),
-                    location: Location::Task {
-                        file: view.input.name.clone(),
-                        line: view.record.line(),
-                        key: key.clone(),
-                    },
-                    expired_waiver: false,
-                });
-            }
+            report.findings.extend(out.findings);
             Ok(())
         },
     );

@@ -1,11 +1,11 @@
 //! `outsort classify`: score and label every task, streaming the results.
 
-use super::pipeline::{self, RowErrors};
+use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::{Args, ValueEnum};
 use outsort::Program;
 use outsort::eval::{Accumulators, Portfolio};
-use outsort::output::{self, Format, Row, Schema};
+use outsort::output::{Chunk, Format, Formatter, Row, Schema, Sink};
 use outsort::value::format_number;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,6 +37,10 @@ pub struct ClassifyArgs {
     /// Replace input columns named like the columns outsort adds
     #[arg(long)]
     overwrite: bool,
+
+    /// Threads evaluating tasks (default: every core); output order is kept
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -59,6 +63,46 @@ impl From<FormatArg> for Format {
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Markdown => Format::Markdown,
         }
+    }
+}
+
+/// The work done on each task: format its row, and add it to the summary.
+struct ClassifyWork<'a> {
+    program: &'a Program,
+    formatter: Formatter,
+    today: i32,
+    summary: bool,
+}
+
+impl Work for ClassifyWork<'_> {
+    type Out = (Chunk, Option<Summary>);
+
+    fn start(&self) -> Self::Out {
+        (
+            self.formatter.chunk(),
+            self.summary.then(|| Summary::new(self.program)),
+        )
+    }
+
+    fn task(&self, view: &TaskView<'_>, out: &mut Self::Out) -> Result<(), String> {
+        let reason = self.program.reason(view.task, self.today);
+        let row = Row {
+            program: self.program,
+            task: view.task,
+            record: view.record,
+            columns: &view.input.columns,
+            column_map: &view.input.column_map,
+            reason: &reason,
+            trace: view.trace,
+        };
+        if let Some(summary) = out.1.as_mut() {
+            summary
+                .add(self.program, view.task, self.today)
+                .map_err(|e| e.to_string())?;
+        }
+        self.formatter
+            .row(&row, &mut out.0)
+            .map_err(|e| format!("cannot format the row: {e}"))
     }
 }
 
@@ -91,7 +135,7 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         Err(e) => return e,
     };
     let schema = Schema::new(&program, inputs.columns.clone(), args.explain);
-    let sink: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
             Err(e) => {
@@ -109,8 +153,14 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
     } else {
         None
     };
-    let mut writer = match output::writer(format, schema, sink, width) {
-        Ok(w) => w,
+    let work = ClassifyWork {
+        program: &program,
+        formatter: Formatter::new(&program, format, schema),
+        today,
+        summary: args.summary,
+    };
+    let mut sink = match Sink::new(&work.formatter, out, width) {
+        Ok(s) => s,
         Err(e) => {
             ui.error(&format!("cannot write the output: {e}"));
             return Exit::Error;
@@ -118,56 +168,39 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
     };
     let mut errors = RowErrors::new(ui);
     let mut summary = Summary::new(&program);
-    let need_summary = args.summary;
+    let threads = pipeline::threads(args.threads);
     let result = pipeline::run(
         ui,
         &program,
         &mut inputs,
         today,
         args.explain,
+        threads,
         &mut errors,
-        |view, _| {
-            let reason = program.reason(view.task, today);
-            let row = Row {
-                program: &program,
-                task: view.task,
-                record: view.record,
-                columns: &view.input.columns,
-                column_map: &view.input.column_map,
-                reason: &reason,
-                trace: view.trace,
-            };
-            writer.row(&row)?;
-            if need_summary {
-                summary.add(
-                    &program,
-                    view.task,
-                    today,
-                    &view.input.name,
-                    view.record.line(),
-                    &mut Vec::new(),
-                );
+        &work,
+        |(chunk, part)| {
+            if let Some(part) = part {
+                summary.merge(&part);
             }
-            Ok(())
+            sink.chunk(chunk)
         },
     );
     let counts = match result {
         Ok(c) => c,
         Err(e) => return e,
     };
-    if let Err(e) = writer.finish()
+    if let Err(e) = sink.finish()
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         ui.error(&format!("cannot write the output: {e}"));
         return Exit::Error;
     }
-    drop(writer);
     let mut exit = errors.finish(args.input.skip_invalid);
     if counts.tasks == 0 {
         ui.error("no tasks: the input holds no rows to classify");
         exit = Exit::Error;
     }
-    if need_summary {
+    if args.summary {
         let text = summary.render(&program, today);
         // The summary goes with the table when the table is on the terminal,
         // else to standard error, so it never mixes into CSV or JSON data.
@@ -193,7 +226,6 @@ pub struct Summary {
     score_sums: Vec<f64>,
     pub acc: Accumulators,
     pub tasks: u64,
-    pub errors: Vec<String>,
 }
 
 impl Summary {
@@ -204,7 +236,6 @@ impl Summary {
             score_sums: vec![0.0; program.scores.len()],
             acc: Accumulators::new(program),
             tasks: 0,
-            errors: Vec::new(),
         }
     }
 
@@ -213,10 +244,8 @@ impl Summary {
         program: &Program,
         task: &outsort::eval::Task<'_>,
         today: i32,
-        file: &str,
-        line: u64,
-        _scratch: &mut Vec<String>,
-    ) {
+    ) -> Result<(), outsort::eval::TaskError> {
+        self.acc.add(program, task, today)?;
         self.tasks += 1;
         match task.label.and_then(|l| self.labels.get_mut(l as usize)) {
             Some(c) => *c += 1,
@@ -225,8 +254,19 @@ impl Summary {
         for (s, v) in self.score_sums.iter_mut().zip(&task.scores) {
             *s += v;
         }
-        if let Err(e) = self.acc.add(program, task, today) {
-            self.errors.push(format!("{file}:{line}: {e}"));
+        Ok(())
+    }
+
+    /// Adds the counts of another part of the same run.
+    pub fn merge(&mut self, other: &Summary) {
+        self.acc.merge(&other.acc);
+        self.tasks += other.tasks;
+        self.unlabelled += other.unlabelled;
+        for (a, b) in self.labels.iter_mut().zip(&other.labels) {
+            *a += b;
+        }
+        for (a, b) in self.score_sums.iter_mut().zip(&other.score_sums) {
+            *a += b;
         }
     }
 
@@ -288,9 +328,6 @@ impl Summary {
                 }
                 Err(e) => out.push_str(&format!("  cannot compute the metrics: {e}\n")),
             }
-        }
-        for e in &self.errors {
-            out.push_str(&format!("  aggregate error at {e}\n"));
         }
         out
     }

@@ -1,21 +1,30 @@
 //! The pass over the inputs that classify, check and the other data commands
 //! share: open and bind every input, then read, convert and evaluate each row,
 //! reporting bad rows without stopping.
+//!
+//! Rows are read on the calling thread in batches; with more than one thread,
+//! worker threads convert, evaluate and format the batches, and the calling
+//! thread hands the results to the command in input order. At most two
+//! batches per worker are in flight, so memory stays flat however long the
+//! input.
 
 use super::{Exit, InputArgs, Ui};
 use outsort::Program;
 use outsort::eval::{RuleTrace, Task};
-use outsort::input::{Binding, FieldSpec, InputReader, InputSource, ReadError, Record, RowError};
+use outsort::input::{Binding, FieldSpec, InputReader, InputSource, ReadError, Record};
 use outsort::value::Value;
 use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 /// How many row errors are printed before only counting them.
 const SHOWN_ROW_ERRORS: u64 = 20;
+/// Rows per batch handed to a worker.
+const BATCH_ROWS: usize = 512;
 
-/// One input, opened and bound to the rule set's fields.
-pub struct Opened {
+/// What workers need to know of one input.
+pub struct InputMeta {
     pub name: String,
-    pub reader: InputReader,
     pub binding: Binding,
     pub columns: Vec<String>,
     /// For each carried column of the output, its index in this input.
@@ -24,7 +33,8 @@ pub struct Opened {
 
 /// All inputs of a run and the union of their columns.
 pub struct Inputs {
-    pub opened: Vec<Opened>,
+    pub readers: Vec<InputReader>,
+    pub metas: Vec<InputMeta>,
     /// Columns carried into the output: the union, first-seen order.
     pub columns: Vec<String>,
 }
@@ -71,7 +81,8 @@ pub fn open(
     }
     let specs = field_specs(program);
     let options = args.options();
-    let mut opened = Vec::new();
+    let mut readers = Vec::new();
+    let mut metas = Vec::new();
     let mut failed = false;
     let mut union: Vec<String> = Vec::new();
     for name in &names {
@@ -95,11 +106,11 @@ pub fn open(
                         union.push(c.clone());
                     }
                 }
-                opened.push(Opened {
+                readers.push(reader);
+                metas.push(InputMeta {
                     name: source.name(),
-                    reader,
                     binding,
-                    columns: info.columns.clone(),
+                    columns: info.columns,
                     column_map: Vec::new(),
                 });
             }
@@ -135,14 +146,15 @@ pub fn open(
             return Err(Exit::Error);
         }
     }
-    for o in &mut opened {
-        o.column_map = union
+    for m in &mut metas {
+        m.column_map = union
             .iter()
-            .map(|c| o.columns.iter().position(|x| x == c))
+            .map(|c| m.columns.iter().position(|x| x == c))
             .collect();
     }
     Ok(Inputs {
-        opened,
+        readers,
+        metas,
         columns: union,
     })
 }
@@ -172,10 +184,6 @@ impl RowErrors {
         }
     }
 
-    fn row(&mut self, e: &RowError) {
-        self.report(&e.to_string());
-    }
-
     /// The closing count line; the exit code is 2 with row errors unless
     /// `skip_invalid`.
     pub fn finish(&self, skip_invalid: bool) -> Exit {
@@ -185,30 +193,38 @@ impl RowErrors {
         if self.count > SHOWN_ROW_ERRORS {
             eprintln!("… and {} more row errors", self.count - SHOWN_ROW_ERRORS);
         }
-        let rows = if self.count == 1 { "1 row" } else { "rows" };
-        let count = if self.count == 1 {
-            String::new()
+        let rows = if self.count == 1 {
+            "1 row".to_string()
         } else {
-            format!("{} ", self.count)
+            format!("{} rows", self.count)
         };
         if skip_invalid {
-            eprintln!("{count}{rows} skipped (--skip-invalid); the other rows were processed");
+            eprintln!("{rows} skipped (--skip-invalid); the other rows were processed");
             Exit::Success
         } else {
             eprintln!(
-                "{count}{rows} could not be processed; the other rows were written. Fix them, or pass --skip-invalid to accept skipping them."
+                "{rows} could not be processed; the other rows were written. Fix them, or pass --skip-invalid to accept skipping them."
             );
             Exit::Error
         }
     }
 }
 
-/// What the callback sees of each evaluated task.
+/// What a worker sees of each evaluated task.
 pub struct TaskView<'a> {
     pub task: &'a Task<'a>,
     pub record: &'a Record,
-    pub input: &'a Opened,
+    pub input: &'a InputMeta,
     pub trace: Option<&'a [RuleTrace]>,
+}
+
+/// The per-command work on each task, done on worker threads. Its output
+/// for a batch is handed back in input order.
+pub trait Work: Sync {
+    type Out: Send;
+    fn start(&self) -> Self::Out;
+    /// Handles one evaluated task; an `Err` is reported as a row error.
+    fn task(&self, view: &TaskView<'_>, out: &mut Self::Out) -> Result<(), String>;
 }
 
 /// Counts of a pass.
@@ -217,84 +233,357 @@ pub struct Counts {
     pub tasks: u64,
 }
 
-/// Reads every input, converts and evaluates each row, and hands each task to
-/// `f`, which may report a task as a bad row too. Bad rows go to `errors`. A fatal input error is printed and ends the
-/// pass with exit 2; an output error too.
-pub fn run(
+/// Whether an input has more rows after a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    More,
+    End,
+    Fatal,
+}
+
+/// One unit of reading: a record, or the error of a row that could not be read.
+enum Item {
+    Row(Record),
+    Bad(String),
+}
+
+struct Batch {
+    seq: u64,
+    input: usize,
+    items: Vec<Item>,
+}
+
+struct Done<O> {
+    seq: u64,
+    items: Vec<Item>,
+    out: O,
+    errors: Vec<String>,
+    tasks: u64,
+}
+
+/// Converts, evaluates and hands each row of a batch to the work.
+fn process<W: Work>(
+    program: &Program,
+    meta: &InputMeta,
+    defaults: &[Option<Value<'static>>],
+    today: i32,
+    trace: bool,
+    work: &W,
+    items: &[Item],
+    spare: &mut Task<'static>,
+) -> (W::Out, Vec<String>, u64) {
+    let mut out = work.start();
+    let mut errors = Vec::new();
+    let mut tasks = 0;
+    let mut traces: Vec<RuleTrace> = Vec::new();
+    for item in items {
+        let record = match item {
+            Item::Row(r) => r,
+            Item::Bad(e) => {
+                errors.push(e.clone());
+                continue;
+            }
+        };
+        let mut task: Task<'_> = std::mem::take(spare);
+        let line = record.line();
+        if let Err(e) = meta.binding.convert(record, defaults, &mut task.fields) {
+            errors.push(e.to_string());
+            *spare = task.recycle();
+            continue;
+        }
+        traces.clear();
+        let evaluated = program.evaluate_traced(
+            &mut task,
+            today,
+            if trace { Some(&mut traces) } else { None },
+        );
+        if let Err(e) = evaluated {
+            errors.push(format!(
+                "{}:{line}: task `{}`: {e}",
+                meta.name,
+                program.key_text(&task)
+            ));
+            *spare = task.recycle();
+            continue;
+        }
+        let view = TaskView {
+            task: &task,
+            record,
+            input: meta,
+            trace: if trace { Some(&traces) } else { None },
+        };
+        match work.task(&view, &mut out) {
+            Ok(()) => tasks += 1,
+            Err(e) => errors.push(format!(
+                "{}:{line}: task `{}`: {e}",
+                meta.name,
+                program.key_text(&task)
+            )),
+        }
+        *spare = task.recycle();
+    }
+    (out, errors, tasks)
+}
+
+/// Reads every input, converts and evaluates each row on `threads` threads,
+/// and hands each batch's output to `consume` in input order. Bad rows go to
+/// `errors`. A fatal input error is printed and ends the pass with exit 2;
+/// an output error too (a closed pipe ends it quietly).
+#[allow(clippy::too_many_arguments)]
+pub fn run<W: Work>(
     ui: &Ui,
     program: &Program,
     inputs: &mut Inputs,
     today: i32,
     trace: bool,
+    threads: usize,
     errors: &mut RowErrors,
-    mut f: impl FnMut(&TaskView<'_>, &mut RowErrors) -> std::io::Result<()>,
+    work: &W,
+    mut consume: impl FnMut(W::Out) -> std::io::Result<()>,
 ) -> Result<Counts, Exit> {
     let defaults: Vec<Option<Value<'static>>> =
         program.fields.iter().map(|fd| fd.default.clone()).collect();
     let mut counts = Counts::default();
-    let mut record = Record::new();
-    let mut spare: Task<'static> = program.new_task();
-    let mut traces: Vec<RuleTrace> = Vec::new();
     let progress = std::io::stderr().is_terminal();
-    for input in &mut inputs.opened {
-        loop {
-            match input.reader.read(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(ReadError::Row(e)) => {
-                    errors.row(&e);
-                    continue;
-                }
-                Err(ReadError::Fatal(e)) => {
-                    ui.error(&e.to_string());
-                    return Err(Exit::Error);
-                }
+    let metas = &inputs.metas;
+    let readers = &mut inputs.readers;
+    let mut fatal = false;
+    let mut output_failed: Option<std::io::Error> = None;
+
+    let mut finish_batch =
+        |out: W::Out, errs: Vec<String>, tasks: u64, counts: &mut Counts| -> bool {
+            for e in errs {
+                errors.report(&e);
             }
-            let mut task = std::mem::take(&mut spare);
-            let line = record.line();
-            if let Err(e) = input.binding.convert(&record, &defaults, &mut task.fields) {
-                errors.row(&e);
-                spare = task.recycle();
-                continue;
-            }
-            traces.clear();
-            let evaluated = program.evaluate_traced(
-                &mut task,
-                today,
-                if trace { Some(&mut traces) } else { None },
-            );
-            if let Err(e) = evaluated {
-                errors.report(&format!(
-                    "{}:{line}: task `{}`: {e}",
-                    input.name,
-                    program.key_text(&task)
-                ));
-                spare = task.recycle();
-                continue;
-            }
-            counts.tasks += 1;
-            let view = TaskView {
-                task: &task,
-                record: &record,
-                input,
-                trace: if trace { Some(&traces) } else { None },
-            };
-            if let Err(e) = f(&view, errors) {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    return Ok(counts);
-                }
-                ui.error(&format!("cannot write the output: {e}"));
-                return Err(Exit::Error);
-            }
-            spare = task.recycle();
-            if progress && counts.tasks.is_multiple_of(250_000) {
+            counts.tasks += tasks;
+            if progress && counts.tasks / 250_000 != (counts.tasks - tasks) / 250_000 {
                 eprint!("\r{} tasks…", counts.tasks);
                 let _ = std::io::stderr().flush();
             }
+            if let Err(e) = consume(out) {
+                output_failed = Some(e);
+                return false;
+            }
+            true
+        };
+
+    // Reads the next batch of one input.
+    let read_batch =
+        |reader: &mut InputReader, items: &mut Vec<Item>, pool: &mut Vec<Record>| -> Next {
+            while items.len() < BATCH_ROWS {
+                let mut record = pool.pop().unwrap_or_default();
+                match reader.read(&mut record) {
+                    Ok(true) => items.push(Item::Row(record)),
+                    Ok(false) => {
+                        pool.push(record);
+                        return Next::End;
+                    }
+                    Err(ReadError::Row(e)) => {
+                        pool.push(record);
+                        items.push(Item::Bad(e.to_string()));
+                    }
+                    Err(ReadError::Fatal(e)) => {
+                        pool.push(record);
+                        ui.error(&e.to_string());
+                        return Next::Fatal;
+                    }
+                }
+            }
+            Next::More
+        };
+
+    if threads <= 1 {
+        let mut spare: Task<'static> = program.new_task();
+        let mut pool: Vec<Record> = Vec::new();
+        'inputs: for (i, reader) in readers.iter_mut().enumerate() {
+            let Some(meta) = metas.get(i) else { continue };
+            loop {
+                let mut items = Vec::with_capacity(BATCH_ROWS);
+                let next = read_batch(reader, &mut items, &mut pool);
+                fatal |= next == Next::Fatal;
+                let (out, errs, tasks) = process(
+                    program, meta, &defaults, today, trace, work, &items, &mut spare,
+                );
+                pool.extend(items.into_iter().filter_map(|it| match it {
+                    Item::Row(r) => Some(r),
+                    Item::Bad(_) => None,
+                }));
+                if !finish_batch(out, errs, tasks, &mut counts) || fatal {
+                    break 'inputs;
+                }
+                if next == Next::End {
+                    break;
+                }
+            }
         }
+    } else {
+        let (work_tx, work_rx) = mpsc::channel::<Batch>();
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel::<Done<W::Out>>();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                let work_rx = Arc::clone(&work_rx);
+                let done_tx = done_tx.clone();
+                let defaults = &defaults;
+                s.spawn(move || {
+                    let mut spare: Task<'static> = program.new_task();
+                    loop {
+                        // The lock is held only to take the next batch.
+                        let next = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(batch) = next else { return };
+                        let Some(meta) = metas.get(batch.input) else {
+                            return;
+                        };
+                        let (out, errors, tasks) = process(
+                            program,
+                            meta,
+                            defaults,
+                            today,
+                            trace,
+                            work,
+                            &batch.items,
+                            &mut spare,
+                        );
+                        let done = Done {
+                            seq: batch.seq,
+                            items: batch.items,
+                            out,
+                            errors,
+                            tasks,
+                        };
+                        if done_tx.send(done).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let max_in_flight = (threads * 2) as u64;
+            let mut sent: u64 = 0;
+            let mut next_seq: u64 = 0;
+            let mut waiting: std::collections::BTreeMap<u64, Done<W::Out>> =
+                std::collections::BTreeMap::new();
+            let mut pool: Vec<Record> = Vec::new();
+            let mut stop = false;
+            // Hands finished batches on in order; blocks for one when `block`.
+            let mut drain = |block: bool,
+                             next_seq: &mut u64,
+                             waiting: &mut std::collections::BTreeMap<u64, Done<W::Out>>,
+                             pool: &mut Vec<Record>,
+                             stop: &mut bool,
+                             counts: &mut Counts| {
+                loop {
+                    let got = if block && !waiting.contains_key(next_seq) {
+                        done_rx.recv().ok()
+                    } else {
+                        done_rx.try_recv().ok()
+                    };
+                    let received = got.is_some();
+                    if let Some(d) = got {
+                        waiting.insert(d.seq, d);
+                    }
+                    let mut progressed = false;
+                    while let Some(d) = waiting.remove(next_seq) {
+                        *next_seq += 1;
+                        progressed = true;
+                        pool.extend(d.items.into_iter().filter_map(|it| match it {
+                            Item::Row(r) => Some(r),
+                            Item::Bad(_) => None,
+                        }));
+                        pool.truncate(BATCH_ROWS * 4);
+                        if !*stop && !finish_batch(d.out, d.errors, d.tasks, counts) {
+                            *stop = true;
+                        }
+                    }
+                    if !block || progressed || !received {
+                        return;
+                    }
+                }
+            };
+            'inputs: for (i, reader) in readers.iter_mut().enumerate() {
+                loop {
+                    let mut items = Vec::with_capacity(BATCH_ROWS);
+                    let next = read_batch(reader, &mut items, &mut pool);
+                    fatal |= next == Next::Fatal;
+                    if !items.is_empty() {
+                        if work_tx
+                            .send(Batch {
+                                seq: sent,
+                                input: i,
+                                items,
+                            })
+                            .is_err()
+                        {
+                            break 'inputs;
+                        }
+                        sent += 1;
+                    }
+                    while sent - next_seq >= max_in_flight {
+                        drain(
+                            true,
+                            &mut next_seq,
+                            &mut waiting,
+                            &mut pool,
+                            &mut stop,
+                            &mut counts,
+                        );
+                    }
+                    drain(
+                        false,
+                        &mut next_seq,
+                        &mut waiting,
+                        &mut pool,
+                        &mut stop,
+                        &mut counts,
+                    );
+                    if stop || fatal {
+                        break 'inputs;
+                    }
+                    if next == Next::End {
+                        break;
+                    }
+                }
+            }
+            drop(work_tx);
+            while next_seq < sent {
+                let before = next_seq;
+                drain(
+                    true,
+                    &mut next_seq,
+                    &mut waiting,
+                    &mut pool,
+                    &mut stop,
+                    &mut counts,
+                );
+                if next_seq == before && waiting.is_empty() {
+                    // A worker ended early: nothing more will come.
+                    break;
+                }
+            }
+        });
     }
     if progress && counts.tasks >= 250_000 {
         eprint!("\r\x1b[K");
     }
+    if let Some(e) = output_failed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        ui.error(&format!("cannot write the output: {e}"));
+        return Err(Exit::Error);
+    }
+    if fatal {
+        return Err(Exit::Error);
+    }
     Ok(counts)
+}
+
+/// The number of threads to use: `--threads`, or every core.
+pub fn threads(requested: Option<usize>) -> usize {
+    match requested {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(1, usize::from),
+    }
 }

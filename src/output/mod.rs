@@ -128,15 +128,6 @@ impl Row<'_> {
             .join("; ")
     }
 
-    /// The row as text cells in schema order (input, added).
-    fn cells(&self, schema: &Schema) -> Vec<String> {
-        let mut cells: Vec<String> = (0..schema.input.len())
-            .map(|i| self.input_text(i).into_owned())
-            .collect();
-        self.added_cells(schema, &mut cells);
-        cells
-    }
-
     fn added_cells(&self, schema: &Schema, cells: &mut Vec<String>) {
         cells.extend(self.task.scores.iter().map(|s| format_number(*s)));
         if schema.has_label {
@@ -243,127 +234,25 @@ pub fn json_number(n: f64) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
 }
 
-/// Writes rows in one format.
-pub trait Writer {
-    fn row(&mut self, row: &Row<'_>) -> io::Result<()>;
-    /// Ends the output (closes a JSON array, prints a buffered table).
-    fn finish(&mut self) -> io::Result<()>;
-}
-
-/// Makes a writer; `width` is the terminal width for tables.
-pub fn writer<'w>(
+/// Formats rows into chunks; shared by the threads that evaluate tasks.
+pub struct Formatter {
     format: Format,
     schema: Schema,
-    out: Box<dyn Write + 'w>,
-    width: Option<u16>,
-) -> io::Result<Box<dyn Writer + 'w>> {
-    Ok(match format {
-        Format::Csv | Format::Tsv => {
-            let mut csv = csv::WriterBuilder::new()
-                .delimiter(if format == Format::Tsv { b'\t' } else { b',' })
-                .from_writer(out);
-            let mut header = schema.input.clone();
-            header.extend(schema.added());
-            csv.write_record(&header)?;
-            Box::new(CsvWriter {
-                csv,
-                schema,
-                buf: Vec::new(),
-            })
-        }
-        Format::Json => Box::new(JsonWriter {
-            out,
-            schema,
-            first: true,
-            lines: false,
-        }),
-        Format::Ndjson => Box::new(JsonWriter {
-            out,
-            schema,
-            first: true,
-            lines: true,
-        }),
-        Format::Table | Format::Markdown => Box::new(TableWriter {
-            out,
-            schema,
-            rows: Vec::new(),
-            markdown: format == Format::Markdown,
-            width,
-            header: Vec::new(),
-        }),
-    })
-}
-
-struct CsvWriter<'w> {
-    csv: csv::Writer<Box<dyn Write + 'w>>,
-    schema: Schema,
-    buf: Vec<String>,
-}
-
-impl Writer for CsvWriter<'_> {
-    fn row(&mut self, row: &Row<'_>) -> io::Result<()> {
-        for i in 0..self.schema.input.len() {
-            self.csv.write_field(row.input_text(i).as_bytes())?;
-        }
-        self.buf.clear();
-        row.added_cells(&self.schema, &mut self.buf);
-        for cell in &self.buf {
-            self.csv.write_field(cell.as_bytes())?;
-        }
-        self.csv.write_record(None::<&[u8]>)?;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.csv.flush()
-    }
-}
-
-struct JsonWriter<'w> {
-    out: Box<dyn Write + 'w>,
-    schema: Schema,
-    first: bool,
-    lines: bool,
-}
-
-impl Writer for JsonWriter<'_> {
-    fn row(&mut self, row: &Row<'_>) -> io::Result<()> {
-        let value = row.to_json(&self.schema);
-        if self.lines {
-            serde_json::to_writer(&mut self.out, &value)?;
-            self.out.write_all(b"\n")?;
-        } else {
-            self.out
-                .write_all(if self.first { b"[\n  " } else { b",\n  " })?;
-            serde_json::to_writer(&mut self.out, &value)?;
-        }
-        self.first = false;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        if !self.lines {
-            self.out
-                .write_all(if self.first { b"[]\n" } else { b"\n]\n" })?;
-        }
-        self.out.flush()
-    }
-}
-
-/// Table and Markdown: the key, a name-like column, then what outsort adds;
-/// the full rows are in the CSV and JSON formats.
-struct TableWriter<'w> {
-    out: Box<dyn Write + 'w>,
-    schema: Schema,
-    rows: Vec<Vec<String>>,
-    markdown: bool,
-    width: Option<u16>,
+    /// Table and Markdown: the name-like field shown after the key.
+    name_field: Option<usize>,
     header: Vec<String>,
 }
 
-impl TableWriter<'_> {
-    fn shown_cells(&mut self, row: &Row<'_>) -> Vec<String> {
-        let program = row.program;
+/// Formatted rows of one batch, written out in input order by a [`Sink`].
+pub struct Chunk {
+    csv: Option<csv::Writer<Vec<u8>>>,
+    json: Vec<u8>,
+    rows: Vec<Vec<String>>,
+    cells: Vec<String>,
+}
+
+impl Formatter {
+    pub fn new(program: &Program, format: Format, schema: Schema) -> Formatter {
         let key = program
             .fields
             .get(program.key as usize)
@@ -373,54 +262,173 @@ impl TableWriter<'_> {
             .iter()
             .enumerate()
             .find(|(i, f)| *i != program.key as usize && f.ty == Ty::Text && !f.optional)
-            .map(|(i, f)| (i, f.name.clone()));
-        if self.header.is_empty() {
-            self.header.push(key.to_string());
-            if let Some((_, n)) = &name_field {
-                self.header.push(n.clone());
+            .map(|(i, _)| i);
+        let mut header = vec![key.to_string()];
+        if let Some(f) = name_field.and_then(|i| program.fields.get(i)) {
+            header.push(f.name.clone());
+        }
+        header.extend(schema.added());
+        Formatter {
+            format,
+            schema,
+            name_field,
+            header,
+        }
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn chunk(&self) -> Chunk {
+        let csv = match self.format {
+            Format::Csv | Format::Tsv => Some(
+                csv::WriterBuilder::new()
+                    .delimiter(if self.format == Format::Tsv {
+                        b'\t'
+                    } else {
+                        b','
+                    })
+                    .has_headers(false)
+                    .buffer_capacity(1 << 14)
+                    .from_writer(Vec::with_capacity(1 << 16)),
+            ),
+            _ => None,
+        };
+        Chunk {
+            csv,
+            json: Vec::new(),
+            rows: Vec::new(),
+            cells: Vec::new(),
+        }
+    }
+
+    /// Formats one row into a chunk.
+    pub fn row(&self, row: &Row<'_>, chunk: &mut Chunk) -> io::Result<()> {
+        match self.format {
+            Format::Csv | Format::Tsv => {
+                let Some(csv) = chunk.csv.as_mut() else {
+                    return Ok(());
+                };
+                for i in 0..self.schema.input.len() {
+                    csv.write_field(row.input_text(i).as_bytes())?;
+                }
+                chunk.cells.clear();
+                row.added_cells(&self.schema, &mut chunk.cells);
+                for cell in &chunk.cells {
+                    csv.write_field(cell.as_bytes())?;
+                }
+                csv.write_record(None::<&[u8]>)?;
             }
-            self.header.extend(self.schema.added());
+            Format::Json | Format::Ndjson => {
+                if self.format == Format::Json && !chunk.json.is_empty() {
+                    chunk.json.extend_from_slice(b",\n  ");
+                }
+                serde_json::to_writer(&mut chunk.json, &row.to_json(&self.schema))?;
+                if self.format == Format::Ndjson {
+                    chunk.json.push(b'\n');
+                }
+            }
+            Format::Table | Format::Markdown => {
+                let program = row.program;
+                let mut cells = vec![program.key_text(row.task)];
+                if let Some(i) = self.name_field {
+                    cells.push(
+                        row.task
+                            .fields
+                            .get(i)
+                            .map(|v| program.display(Ty::Text, v))
+                            .unwrap_or_default(),
+                    );
+                }
+                row.added_cells(&self.schema, &mut cells);
+                chunk.rows.push(cells);
+            }
         }
-        let mut cells = vec![program.key_text(row.task)];
-        if let Some((i, _)) = name_field {
-            cells.push(
-                row.task
-                    .fields
-                    .get(i)
-                    .map(|v| program.display(Ty::Text, v))
-                    .unwrap_or_default(),
-            );
-        }
-        row.added_cells(&self.schema, &mut cells);
-        cells
+        Ok(())
     }
 }
 
-impl Writer for TableWriter<'_> {
-    fn row(&mut self, row: &Row<'_>) -> io::Result<()> {
-        let cells = self.shown_cells(row);
-        self.rows.push(cells);
+/// Writes chunks in order: the header first, the closing lines last.
+pub struct Sink<'w> {
+    format: Format,
+    out: Box<dyn Write + 'w>,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    wrote_json: bool,
+    width: Option<u16>,
+}
+
+impl<'w> Sink<'w> {
+    /// Starts the output; `width` is the terminal width for tables.
+    pub fn new(
+        formatter: &Formatter,
+        mut out: Box<dyn Write + 'w>,
+        width: Option<u16>,
+    ) -> io::Result<Sink<'w>> {
+        if matches!(formatter.format, Format::Csv | Format::Tsv) {
+            let mut header = formatter.schema.input.clone();
+            header.extend(formatter.schema.added());
+            let mut csv = csv::WriterBuilder::new()
+                .delimiter(if formatter.format == Format::Tsv {
+                    b'\t'
+                } else {
+                    b','
+                })
+                .from_writer(&mut out);
+            csv.write_record(&header)?;
+            csv.flush()?;
+        }
+        Ok(Sink {
+            format: formatter.format,
+            out,
+            header: formatter.header.clone(),
+            rows: Vec::new(),
+            wrote_json: false,
+            width,
+        })
+    }
+
+    pub fn chunk(&mut self, chunk: Chunk) -> io::Result<()> {
+        if let Some(csv) = chunk.csv {
+            let bytes = csv
+                .into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            self.out.write_all(&bytes)?;
+        }
+        if !chunk.json.is_empty() {
+            if self.format == Format::Json {
+                self.out
+                    .write_all(if self.wrote_json { b",\n  " } else { b"[\n  " })?;
+            }
+            self.out.write_all(&chunk.json)?;
+            self.wrote_json = true;
+        }
+        self.rows.extend(chunk.rows);
         Ok(())
     }
 
-    fn finish(&mut self) -> io::Result<()> {
-        if self.header.is_empty() {
-            self.header = self.schema.added();
-        }
-        if self.markdown {
-            write_markdown(&mut self.out, &self.header, &self.rows)?;
-        } else {
-            let mut table = comfy_table::Table::new();
-            table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-            if let Some(w) = self.width {
-                table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-                table.set_width(w);
+    /// Ends the output (closes a JSON array, prints a buffered table).
+    pub fn finish(mut self) -> io::Result<()> {
+        match self.format {
+            Format::Json => self
+                .out
+                .write_all(if self.wrote_json { b"\n]\n" } else { b"[]\n" })?,
+            Format::Markdown => write_markdown(&mut self.out, &self.header, &self.rows)?,
+            Format::Table => {
+                let mut table = comfy_table::Table::new();
+                table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+                if let Some(w) = self.width {
+                    table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+                    table.set_width(w);
+                }
+                table.set_header(self.header.clone());
+                for r in std::mem::take(&mut self.rows) {
+                    table.add_row(r);
+                }
+                writeln!(self.out, "{table}")?;
             }
-            table.set_header(self.header.clone());
-            for r in &self.rows {
-                table.add_row(r.clone());
-            }
-            writeln!(self.out, "{table}")?;
+            _ => {}
         }
         self.out.flush()
     }
@@ -458,9 +466,4 @@ pub fn write_markdown(
         writeln!(out, "{}", line(r))?;
     }
     Ok(())
-}
-
-/// The text cells of a row in schema order, for callers that gather rows.
-pub fn row_cells(row: &Row<'_>, schema: &Schema) -> Vec<String> {
-    row.cells(schema)
 }
