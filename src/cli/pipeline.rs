@@ -261,17 +261,29 @@ struct Done<O> {
     tasks: u64,
 }
 
-/// Converts, evaluates and hands each row of a batch to the work.
-fn process<W: Work>(
-    program: &Program,
-    meta: &InputMeta,
-    defaults: &[Option<Value<'static>>],
+/// What every batch is processed with.
+struct Stage<'a, W> {
+    program: &'a Program,
+    defaults: &'a [Option<Value<'static>>],
     today: i32,
     trace: bool,
-    work: &W,
+    work: &'a W,
+}
+
+/// Converts, evaluates and hands each row of a batch to the work.
+fn process<W: Work>(
+    stage: &Stage<'_, W>,
+    meta: &InputMeta,
     items: &[Item],
     spare: &mut Task<'static>,
 ) -> (W::Out, Vec<String>, u64) {
+    let Stage {
+        program,
+        defaults,
+        today,
+        trace,
+        work,
+    } = *stage;
     let mut out = work.start();
     let mut errors = Vec::new();
     let mut tasks = 0;
@@ -343,6 +355,13 @@ pub fn run<W: Work>(
 ) -> Result<Counts, Exit> {
     let defaults: Vec<Option<Value<'static>>> =
         program.fields.iter().map(|fd| fd.default.clone()).collect();
+    let stage = Stage {
+        program,
+        defaults: &defaults,
+        today,
+        trace,
+        work,
+    };
     let mut counts = Counts::default();
     let progress = std::io::stderr().is_terminal();
     let metas = &inputs.metas;
@@ -401,9 +420,7 @@ pub fn run<W: Work>(
                 let mut items = Vec::with_capacity(BATCH_ROWS);
                 let next = read_batch(reader, &mut items, &mut pool);
                 fatal |= next == Next::Fatal;
-                let (out, errs, tasks) = process(
-                    program, meta, &defaults, today, trace, work, &items, &mut spare,
-                );
+                let (out, errs, tasks) = process(&stage, meta, &items, &mut spare);
                 pool.extend(items.into_iter().filter_map(|it| match it {
                     Item::Row(r) => Some(r),
                     Item::Bad(_) => None,
@@ -424,7 +441,7 @@ pub fn run<W: Work>(
             for _ in 0..threads {
                 let work_rx = Arc::clone(&work_rx);
                 let done_tx = done_tx.clone();
-                let defaults = &defaults;
+                let stage = &stage;
                 s.spawn(move || {
                     let mut spare: Task<'static> = program.new_task();
                     loop {
@@ -437,16 +454,7 @@ pub fn run<W: Work>(
                         let Some(meta) = metas.get(batch.input) else {
                             return;
                         };
-                        let (out, errors, tasks) = process(
-                            program,
-                            meta,
-                            defaults,
-                            today,
-                            trace,
-                            work,
-                            &batch.items,
-                            &mut spare,
-                        );
+                        let (out, errors, tasks) = process(stage, meta, &batch.items, &mut spare);
                         let done = Done {
                             seq: batch.seq,
                             items: batch.items,
