@@ -471,3 +471,27 @@ fn every_thread_count_gives_the_same_output_in_input_order() {
         }
     }
 }
+
+#[test]
+fn explain_one_task_with_what_if() {
+    let run = outsort(&["explain", "examples/tasks.csv", "--task", "T009", TODAY]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("explain_text", run.stdout);
+    let run = outsort(&[
+        "explain",
+        "examples/tasks.csv",
+        "--task",
+        "T001",
+        "-f",
+        "json",
+        TODAY,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["key"], "T001");
+    assert_eq!(doc["line"], 2);
+    insta::assert_snapshot!("explain_json", run.stdout);
+    let run = outsort(&["explain", "examples/tasks.csv", "--task", "T09", TODAY]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!("explain_unknown_key", run.stderr);
+}

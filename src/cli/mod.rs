@@ -2,6 +2,7 @@
 
 mod check;
 mod classify;
+mod explain;
 mod pipeline;
 mod test;
 
@@ -78,8 +79,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Run the rule set's tests
     Test(test::TestArgs),
-    /// Explain one task's scores and label
-    Explain(NotYet),
+    /// Explain one task's scores and label, and what would change it
+    Explain(explain::ExplainArgs),
     /// Format rule files
     Fmt(NotYet),
     /// Static lints, and with data, coverage
@@ -296,7 +297,7 @@ pub fn main() -> ExitCode {
             );
             Exit::Success
         }
-        Command::Explain(_) => not_yet(&ui, "explain"),
+        Command::Explain(args) => explain::run(&ui, args),
         Command::Fmt(_) => not_yet(&ui, "fmt"),
         Command::Lint(_) => not_yet(&ui, "lint"),
         Command::Diff(_) => not_yet(&ui, "diff"),

@@ -3,9 +3,11 @@
 
 mod explain;
 mod portfolio;
+mod whatif;
 
 pub use explain::{Explanation, LineTrace, RuleTrace, explain_false};
 pub use portfolio::{Accumulators, Finding, FindingStatus, Portfolio};
+pub use whatif::WhatIf;
 
 use crate::ast::Span;
 use crate::compile::*;

@@ -142,3 +142,117 @@ pub fn render_text(
     }
     out
 }
+
+/// One what-if line: "with standardized = 0.7 (now 0.4) it would be bpo".
+pub fn what_if_text(program: &Program, task: &Task<'_>, w: &crate::eval::WhatIf) -> String {
+    let Some(field) = program.fields.get(w.field) else {
+        return String::new();
+    };
+    let now = task.fields.get(w.field).map_or_else(String::new, |v| {
+        if v.is_missing() {
+            "missing".to_string()
+        } else {
+            program.display(field.ty, v)
+        }
+    });
+    format!(
+        "with {} = {} (now {now}) it would be {}",
+        field.name,
+        program.display(field.ty, &w.value),
+        program.label_name(w.label)
+    )
+}
+
+/// The explanation as JSON, for tools.
+pub fn render_json(
+    program: &Program,
+    task: &Task<'_>,
+    e: &Explanation,
+    what_if: &[crate::eval::WhatIf],
+    today: i32,
+) -> serde_json::Value {
+    use serde_json::json;
+    let num = crate::output::json_number;
+    let scores: serde_json::Map<String, serde_json::Value> = program
+        .scores
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let v = task.scores.get(i).copied().unwrap_or(0.0);
+            let raw = task.unclamped.get(i).copied().unwrap_or(v);
+            (s.name.clone(), json!({"value": num(v), "unclamped": num(raw), "start": num(s.start), "min": num(s.lo), "max": num(s.hi)}))
+        })
+        .collect();
+    let rules: Vec<serde_json::Value> = e
+        .rules
+        .iter()
+        .map(|t| {
+            let name = program.rules.get(t.rule).map_or("?", |r| r.name.as_str());
+            let deltas: serde_json::Map<String, serde_json::Value> = t
+                .deltas
+                .iter()
+                .map(|(s, d)| {
+                    (
+                        program
+                            .scores
+                            .get(*s as usize)
+                            .map_or("?", |s| s.name.as_str())
+                            .to_string(),
+                        num(*d),
+                    )
+                })
+                .collect();
+            let why: Vec<String> = e
+                .not_fired
+                .iter()
+                .find(|(r, _)| *r == t.rule)
+                .map(|(_, w)| w.clone())
+                .unwrap_or_default();
+            json!({"rule": name, "fired": t.fired, "deltas": deltas, "why_not": why})
+        })
+        .collect();
+    let lines: Vec<serde_json::Value> = e
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let line = program.labels.get(l.line)?;
+            Some(json!({
+                "label": program.label_name(line.value),
+                "condition": if line.when.is_some() { line.text.clone() } else { "otherwise".to_string() },
+                "matched": l.matched,
+                "why_not": l.why_not,
+            }))
+        })
+        .collect();
+    let outputs: serde_json::Map<String, serde_json::Value> = program
+        .outputs
+        .iter()
+        .zip(&task.outputs)
+        .map(|(o, v)| {
+            let value = match v {
+                crate::value::Value::Missing => serde_json::Value::Null,
+                crate::value::Value::Num(n) => num(*n),
+                crate::value::Value::Bool(b) => json!(b),
+                _ => json!(program.display(o.ty, v)),
+            };
+            (o.name.clone(), value)
+        })
+        .collect();
+    let what: Vec<serde_json::Value> = what_if
+        .iter()
+        .filter_map(|w| {
+            let f = program.fields.get(w.field)?;
+            Some(json!({"field": f.name, "value": program.display(f.ty, &w.value), "label": program.label_name(w.label)}))
+        })
+        .collect();
+    json!({
+        "key": program.key_text(task),
+        "label": task.label.map(|l| program.label_name(l)),
+        "reason": program.reason(task, today),
+        "scores": scores,
+        "rules": rules,
+        "label_lines": lines,
+        "outputs": outputs,
+        "what_if": what,
+    })
+}
