@@ -339,6 +339,8 @@ pub struct Program {
     pub policies: Vec<CompiledPolicy>,
     pub waivers: Vec<CompiledWaiver>,
     pub tests: Vec<CompiledTest>,
+    /// Findings of the checker that only `outsort lint` reports.
+    pub lints: Vec<crate::diag::Diagnostic>,
 }
 
 impl Program {

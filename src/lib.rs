@@ -39,6 +39,7 @@ pub mod compile;
 pub mod diag;
 pub mod eval;
 pub mod input;
+pub mod lint;
 pub mod output;
 pub mod syntax;
 pub mod testing;

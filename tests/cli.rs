@@ -495,3 +495,46 @@ fn explain_one_task_with_what_if() {
     assert_eq!(run.code, 2);
     insta::assert_snapshot!("explain_unknown_key", run.stderr);
 }
+
+#[test]
+fn lint_finds_every_lint_and_honours_allow_comments() {
+    let run = outsort(&["lint", "-r", "tests/cases/lint/every_lint.rules"]);
+    assert_eq!(run.code, 0, "warnings alone exit 0");
+    insta::assert_snapshot!("lint_every_lint", run.stdout);
+    for (name, _) in outsort::lint::LINTS {
+        assert!(
+            run.stdout.contains(&format!("warning[{name}]")),
+            "{name} did not fire"
+        );
+    }
+    assert!(
+        !run.stdout.contains("\"silenced\""),
+        "the allow comment silences it"
+    );
+    let run = outsort(&[
+        "lint",
+        "-r",
+        "tests/cases/lint/every_lint.rules",
+        "--deny-warnings",
+    ]);
+    assert_eq!(run.code, 1);
+    let run = outsort(&["lint", "--deny-warnings"]);
+    assert_eq!(
+        run.code, 0,
+        "the built-in rules are lint-clean: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn lint_with_data_reports_coverage() {
+    let run = outsort(&[
+        "lint",
+        "-r",
+        "rules/examples/jira.rules",
+        "examples/jira-export.csv",
+        TODAY,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("lint_jira_coverage", run.stdout);
+}

@@ -312,6 +312,28 @@ impl<'a> Checker<'a> {
                 .get(e as usize)
                 .and_then(|d| d.values.iter().position(|v| v == name))
         {
+            if let Some(sym) = self.symbols.get(name) {
+                let what = match sym {
+                    Sym::Field(_) => "a field",
+                    Sym::Let(_) => "a let",
+                    Sym::Score(_) => "a score",
+                    Sym::Output(_) => "an output",
+                    Sym::Metric(_) => "a metric",
+                };
+                let ename = self
+                    .enums
+                    .get(e as usize)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default();
+                self.lints.push(
+                    Diagnostic::warning(
+                        "enum-value-shadows-name",
+                        format!("`{name}` here is the value of `{ename}`, not {what} of the same name"),
+                    )
+                    .at(span)
+                    .help(format!("where an enum is expected, its values win; rename {what} `{name}` to avoid the confusion")),
+                );
+            }
             return Typed::new(Node::Const(Value::Enum(idx as u16)), Ty::Enum(e), false);
         }
         let Some(sym) = self.symbols.get(name).copied() else {

@@ -86,6 +86,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) label_enum: Option<u16>,
     /// Where each declared name was first declared, for duplicate reports.
     first_names: HashMap<String, Span>,
+    /// Findings for `outsort lint` only.
+    pub(crate) lints: Vec<Diagnostic>,
     lets: Computeds<'a>,
     outputs: Computeds<'a>,
     metrics: Computeds<'a>,
@@ -113,6 +115,7 @@ pub fn check(rs: &RuleSet, sources: Arc<Sources>) -> (Option<Program>, Vec<Diagn
         aggregates: Vec::new(),
         label_enum: None,
         first_names: HashMap::new(),
+        lints: Vec::new(),
         lets: Computeds::new(lets),
         outputs: Computeds::new(outputs),
         metrics: Computeds::new(metrics),
@@ -172,6 +175,7 @@ impl<'a> Checker<'a> {
             policies,
             waivers,
             tests,
+            lints: std::mem::take(&mut self.lints),
         })
     }
 

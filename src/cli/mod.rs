@@ -3,6 +3,7 @@
 mod check;
 mod classify;
 mod explain;
+mod lint;
 mod pipeline;
 mod test;
 
@@ -84,7 +85,7 @@ enum Command {
     /// Format rule files
     Fmt(NotYet),
     /// Static lints, and with data, coverage
-    Lint(NotYet),
+    Lint(lint::LintArgs),
     /// Compare two versions of a rule set on the same tasks
     Diff(NotYet),
     /// Write a self-contained HTML report
@@ -299,7 +300,7 @@ pub fn main() -> ExitCode {
         }
         Command::Explain(args) => explain::run(&ui, args),
         Command::Fmt(_) => not_yet(&ui, "fmt"),
-        Command::Lint(_) => not_yet(&ui, "lint"),
+        Command::Lint(args) => lint::run(&ui, args),
         Command::Diff(_) => not_yet(&ui, "diff"),
         Command::Report(_) => not_yet(&ui, "report"),
         Command::Init(_) => not_yet(&ui, "init"),

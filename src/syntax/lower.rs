@@ -53,9 +53,16 @@ fn internal(what: &str, span: Span) -> Diagnostic {
 }
 
 impl Lowerer {
+    /// The span of a pair, without the white space and comments pest
+    /// leaves at the end of a rule whose last part is optional.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let len = trimmed_len(pair.as_str());
+        Span::new(
+            self.file,
+            self.offset + s.start(),
+            self.offset + s.start() + len,
+        )
     }
 
     fn next<'i>(
@@ -896,6 +903,35 @@ impl Lowerer {
             _ => Err(internal("an expression", span)),
         }
     }
+}
+
+/// The length of `text` without trailing white space and comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let body = &text[..end];
+        let line_start = body.rfind('\n').map_or(0, |i| i + 1);
+        let Some(hash) = comment_start(&body[line_start..]) else {
+            return end;
+        };
+        end = body[..line_start + hash].trim_end().len();
+    }
+}
+
+/// Where a comment starts on a line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The span of a string literal anywhere in an expression, if any.
