@@ -99,10 +99,9 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
                         if let Some(i) = path
                             .first()
                             .and_then(|k| meta.columns.iter().position(|c| c == k))
+                            && let Some(u) = used.get_mut(i)
                         {
-                            if let Some(u) = used.get_mut(i) {
-                                *u = true;
-                            }
+                            *u = true;
                         }
                     }
                     FieldSource::Absent => {}
