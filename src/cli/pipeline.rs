@@ -115,8 +115,21 @@ pub fn open(
                 });
             }
             Err(errors) => {
+                // Each error lists the input's columns; say them once.
+                const COLUMNS: &str = "; the input has columns: ";
+                let mut columns = None;
                 for e in errors {
-                    ui.error(&e.to_string());
+                    let text = e.to_string();
+                    match text.split_once(COLUMNS) {
+                        Some((message, list)) => {
+                            ui.error(message);
+                            columns = Some(list.to_string());
+                        }
+                        None => ui.error(&text),
+                    }
+                }
+                if let Some(list) = columns {
+                    eprintln!("  the input has columns: {list}");
                 }
                 failed = true;
             }
