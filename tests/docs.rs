@@ -16,7 +16,11 @@ fn every_command_in_the_ci_guide_runs_and_passes() {
             continue;
         }
         let args: Vec<&str> = line.split_whitespace().skip(1).collect();
-        let out = Command::new(env!("CARGO_BIN_EXE_outsort")).args(&args).env("NO_COLOR", "1").output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_outsort"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "`{line}` exited {:?}:\n{}{}",
@@ -40,5 +44,10 @@ fn the_readme_quick_start_classifies_the_sample() {
         .unwrap();
     assert!(out.status.success());
     let table = String::from_utf8(out.stdout).unwrap();
-    assert!(table.contains("T001") && table.contains("kpo") && table.contains("bpo") && table.contains("in_house"));
+    assert!(
+        table.contains("T001")
+            && table.contains("kpo")
+            && table.contains("bpo")
+            && table.contains("in_house")
+    );
 }

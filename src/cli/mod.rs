@@ -5,6 +5,7 @@ mod classify;
 mod explain;
 mod lint;
 mod pipeline;
+mod report;
 mod test;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -89,7 +90,7 @@ enum Command {
     /// Compare two versions of a rule set on the same tasks
     Diff(NotYet),
     /// Write a self-contained HTML report
-    Report(NotYet),
+    Report(report::ReportArgs),
     /// Draft a rule file from an export's header and values
     Init(NotYet),
     /// Print shell completions
@@ -302,7 +303,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(_) => not_yet(&ui, "fmt"),
         Command::Lint(args) => lint::run(&ui, args),
         Command::Diff(_) => not_yet(&ui, "diff"),
-        Command::Report(_) => not_yet(&ui, "report"),
+        Command::Report(args) => report::run(&ui, args),
         Command::Init(_) => not_yet(&ui, "init"),
     };
     exit.into()

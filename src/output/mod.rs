@@ -4,6 +4,7 @@
 
 pub mod explain;
 pub mod findings;
+pub mod report;
 
 use crate::compile::{Program, Ty};
 use crate::eval::{RuleTrace, Task};
