@@ -376,8 +376,13 @@ impl Program {
             .join(" ")
     }
 
-    /// Field specifications for the input readers.
-    pub fn field_specs(&self) -> Vec<crate::value::FieldType> {
-        self.fields.iter().map(|f| f.field_type.clone()).collect()
+    /// The field that names a task for people: the first required text
+    /// field other than the key.
+    pub fn name_field(&self) -> Option<usize> {
+        self.fields
+            .iter()
+            .enumerate()
+            .find(|(i, f)| *i != self.key as usize && f.ty == Ty::Text && !f.optional)
+            .map(|(i, _)| i)
     }
 }

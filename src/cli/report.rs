@@ -104,11 +104,8 @@ impl Work for ReportWork<'_> {
             .explain(&mut copy, self.today)
             .map_err(|e| e.to_string())?;
         let name = program
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(i, f)| *i != program.key as usize && f.ty == Ty::Text && !f.optional)
-            .and_then(|(i, _)| task.fields.get(i))
+            .name_field()
+            .and_then(|i| task.fields.get(i))
             .map(|v| program.display(Ty::Text, v))
             .unwrap_or_default();
         out.0.push(ReportTask {

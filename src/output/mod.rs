@@ -258,12 +258,7 @@ impl Formatter {
             .fields
             .get(program.key as usize)
             .map_or("key", |f| f.name.as_str());
-        let name_field = program
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(i, f)| *i != program.key as usize && f.ty == Ty::Text && !f.optional)
-            .map(|(i, _)| i);
+        let name_field = program.name_field();
         let mut header = vec![key.to_string()];
         if let Some(f) = name_field.and_then(|i| program.fields.get(i)) {
             header.push(f.name.clone());
