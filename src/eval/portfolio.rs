@@ -62,6 +62,36 @@ impl Program {
             .collect()
     }
 
+    /// Checks one policy: `None` when its condition does not hold, else a
+    /// finding exempted by `unless`, waived by the waiver `waiver` finds, or fired.
+    fn settle(
+        &self,
+        pi: usize,
+        env: Env<'_, '_>,
+        waiver: impl FnOnce() -> Option<u32>,
+    ) -> Result<Option<Finding>, TaskError> {
+        let Some(policy) = self.policies.get(pi) else {
+            return Ok(None);
+        };
+        let place = |e| TaskError::new(format!("policy \"{}\"", policy.name), e);
+        if !self.holds(&policy.when, env).map_err(place)? {
+            return Ok(None);
+        }
+        let status = match &policy.unless {
+            Some(u) if self.holds(u, env).map_err(place)? => FindingStatus::Exempted,
+            _ => waiver().map_or(FindingStatus::Fired, FindingStatus::Waived),
+        };
+        let message = match &policy.message {
+            Some(m) => self.interpolate(m, env).map_err(place)?,
+            None => String::new(),
+        };
+        Ok(Some(Finding {
+            policy: pi as u32,
+            status,
+            message,
+        }))
+    }
+
     /// Checks the task-level policies on an evaluated task (SPEC §5 step 7).
     pub fn task_findings(
         &self,
@@ -74,37 +104,11 @@ impl Program {
             if policy.portfolio {
                 continue;
             }
-            let env = Env::task(task, today);
-            let place = || format!("policy \"{}\"", policy.name);
-            if !self
-                .holds(&policy.when, env)
-                .map_err(|e| TaskError::new(place(), e))?
-            {
-                continue;
-            }
-            let status = match &policy.unless {
-                Some(u) if self.holds(u, env).map_err(|e| TaskError::new(place(), e))? => {
-                    FindingStatus::Exempted
-                }
-                _ => {
-                    let key = key.get_or_insert_with(|| self.key_text(task));
-                    match self.waiver_for(pi as u32, key, today) {
-                        Some(w) => FindingStatus::Waived(w),
-                        None => FindingStatus::Fired,
-                    }
-                }
-            };
-            let message = match &policy.message {
-                Some(m) => self
-                    .interpolate(m, env)
-                    .map_err(|e| TaskError::new(place(), e))?,
-                None => String::new(),
-            };
-            out.push(Finding {
-                policy: pi as u32,
-                status,
-                message,
-            });
+            let finding = self.settle(pi, Env::task(task, today), || {
+                let key = key.get_or_insert_with(|| self.key_text(task));
+                self.waiver_for(pi as u32, key, today)
+            })?;
+            out.extend(finding);
         }
         Ok(())
     }
@@ -145,30 +149,7 @@ impl Program {
                 metrics: &metrics,
                 today,
             };
-            let place = || format!("policy \"{}\"", policy.name);
-            if !self
-                .holds(&policy.when, env)
-                .map_err(|e| TaskError::new(place(), e))?
-            {
-                continue;
-            }
-            let status = match &policy.unless {
-                Some(u) if self.holds(u, env).map_err(|e| TaskError::new(place(), e))? => {
-                    FindingStatus::Exempted
-                }
-                _ => FindingStatus::Fired,
-            };
-            let message = match &policy.message {
-                Some(m) => self
-                    .interpolate(m, env)
-                    .map_err(|e| TaskError::new(place(), e))?,
-                None => String::new(),
-            };
-            findings.push(Finding {
-                policy: pi as u32,
-                status,
-                message,
-            });
+            findings.extend(self.settle(pi, env, || None)?);
         }
         Ok(Portfolio {
             aggs,
