@@ -1412,11 +1412,16 @@ impl<'a> Fmt<'a> {
             return text(format!("{}{}", style.open, style.close));
         }
         let edge = if style.spaced { " " } else { "" };
-        let mut inner = vec![Doc::Break {
-            flat: edge,
-            blank: false,
-        }];
         let has_items = !items.is_empty();
+        let mut inner = Vec::new();
+        // With only a comment after the opening bracket, the closing one
+        // follows on the next line.
+        if has_items || !slots.dangling.is_empty() {
+            inner.push(Doc::Break {
+                flat: edge,
+                blank: false,
+            });
+        }
         for (i, (doc, blank)) in items.into_iter().enumerate() {
             if i > 0 {
                 inner.push(text(","));
