@@ -38,6 +38,7 @@ pub mod check;
 pub mod compile;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod input;
 pub mod lint;
 pub mod output;
