@@ -538,3 +538,33 @@ fn lint_with_data_reports_coverage() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("lint_jira_coverage", run.stdout);
 }
+
+#[test]
+fn fmt_checks_rewrites_and_reads_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.rules");
+    std::fs::write(&path, "input{id:text  hours:number}\nscore k=0 in 0..100\nrule \"big\" when hours>10{k+=1}   # big tasks\n").unwrap();
+    let file = path.to_str().unwrap();
+    let run = outsort(&["fmt", "--check", file]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("fmt_check_diff", run.stdout.replace(file, "messy.rules"));
+    let run = outsort(&["fmt", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        formatted.contains("rule \"big\" when hours > 10 {\n    k += 1\n}  # big tasks\n"),
+        "{formatted}"
+    );
+    assert_eq!(outsort(&["fmt", "--check", file]).code, 0);
+    let run = outsort_stdin(&["fmt", "-"], Some(b"let x=1\n"));
+    assert_eq!((run.code, run.stdout.as_str()), (0, "let x = 1\n"));
+    let run = outsort_stdin(&["fmt", "-"], Some(b"let x = \n"));
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("<stdin>:1:"), "{}", run.stderr);
+    let run = outsort(&["fmt", "--check", "rules/"]);
+    assert_eq!(
+        run.code, 0,
+        "the shipped rule files are formatted: {}",
+        run.stdout
+    );
+}

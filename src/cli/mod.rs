@@ -3,6 +3,7 @@
 mod check;
 mod classify;
 mod explain;
+mod fmt;
 mod lint;
 mod pipeline;
 mod report;
@@ -83,8 +84,8 @@ enum Command {
     Test(test::TestArgs),
     /// Explain one task's scores and label, and what would change it
     Explain(explain::ExplainArgs),
-    /// Format rule files
-    Fmt(NotYet),
+    /// Format rule files in the canonical layout
+    Fmt(fmt::FmtArgs),
     /// Static lints, and with data, coverage
     Lint(lint::LintArgs),
     /// Compare two versions of a rule set on the same tasks
@@ -300,7 +301,7 @@ pub fn main() -> ExitCode {
             Exit::Success
         }
         Command::Explain(args) => explain::run(&ui, args),
-        Command::Fmt(_) => not_yet(&ui, "fmt"),
+        Command::Fmt(args) => fmt::run(&ui, args),
         Command::Lint(args) => lint::run(&ui, args),
         Command::Diff(_) => not_yet(&ui, "diff"),
         Command::Report(args) => report::run(&ui, args),

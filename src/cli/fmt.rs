@@ -1,0 +1,106 @@
+//! `outsort fmt`: rewrite rule files in the one canonical layout, or check
+//! that they are in it.
+
+use super::{Exit, Ui};
+use clap::Args;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Rule files or directories (read recursively for `*.rules`); `-` formats
+    /// standard input to standard output
+    #[arg(value_name = "FILES", required = true)]
+    files: Vec<PathBuf>,
+
+    /// Change nothing: list the files that are not formatted, with a diff,
+    /// and exit 1 if there is any
+    #[arg(long)]
+    check: bool,
+}
+
+fn render_errors(ui: &Ui, name: &str, text: &str, diags: &[outsort::diag::Diagnostic]) {
+    let mut sources = outsort::diag::Sources::new();
+    sources.add(name, text);
+    eprint!("{}", outsort::diag::render_all(diags, &sources, ui.style));
+}
+
+pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
+    if args.files.iter().any(|f| f.as_os_str() == "-") {
+        if args.files.len() > 1 {
+            ui.error("`-` (standard input) cannot be combined with files");
+            return Exit::Error;
+        }
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            ui.error(&format!("cannot read standard input: {e}"));
+            return Exit::Error;
+        }
+        return match outsort::fmt::format_source(&text) {
+            Ok(formatted) => {
+                print!("{formatted}");
+                if args.check && formatted != text {
+                    Exit::Failed
+                } else {
+                    Exit::Success
+                }
+            }
+            Err(diags) => {
+                render_errors(ui, "<stdin>", &text, &diags);
+                Exit::Error
+            }
+        };
+    }
+    let files = match outsort::rule_files(&args.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render(ui.style));
+            return Exit::Error;
+        }
+    };
+    let mut exit = Exit::Success;
+    let mut unformatted = 0;
+    for path in &files {
+        let name = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                ui.error(&format!("cannot read `{name}`: {e}"));
+                exit = Exit::Error;
+                continue;
+            }
+        };
+        let formatted = match outsort::fmt::format_source(&text) {
+            Ok(f) => f,
+            Err(diags) => {
+                render_errors(ui, &name, &text, &diags);
+                exit = Exit::Error;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        if args.check {
+            unformatted += 1;
+            println!("{name} is not formatted:");
+            let diff = similar::TextDiff::from_lines(&text, &formatted);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(2)
+                    .header(&name, &format!("{name} (formatted)"))
+            );
+            exit = exit.max(Exit::Failed);
+        } else if let Err(e) = std::fs::write(path, &formatted) {
+            ui.error(&format!("cannot write `{name}`: {e}"));
+            exit = Exit::Error;
+        } else {
+            eprintln!("formatted {name}");
+        }
+    }
+    if args.check && unformatted > 0 {
+        println!("{unformatted} of {} files need `outsort fmt`", files.len());
+    }
+    exit
+}
