@@ -79,21 +79,38 @@ impl fmt::Display for FieldType {
 /// `0.45000000000000001`. Values are rounded to 10 significant decimals to hide
 /// binary floating-point noise from arithmetic such as `0.1 + 0.2`.
 pub fn format_number(n: f64) -> String {
+    let mut s = String::new();
+    write_number(&mut s, n);
+    s
+}
+
+/// Appends a number to `out` as [`format_number`] prints it, without
+/// allocating when `out` has room.
+pub fn write_number(out: &mut String, n: f64) {
+    use std::fmt::Write;
     if n == 0.0 {
-        return "0".to_string();
+        out.push('0');
+        return;
     }
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        return format!("{}", n as i64);
+        let _ = write!(out, "{}", n as i64);
+        return;
     }
+    let start = out.len();
     let magnitude = n.abs().log10().floor() as i32;
     let decimals = (9 - magnitude).clamp(0, 17) as usize;
-    let s = format!("{:.*}", decimals, n);
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" { "0".to_string() } else { s }
+    let _ = write!(out, "{:.*}", decimals, n);
+    if out[start..].contains('.') {
+        let trimmed = out[start..]
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .len();
+        out.truncate(start + trimmed);
+    }
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date, or `None` when the

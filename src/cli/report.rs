@@ -115,7 +115,7 @@ impl Work for ReportWork<'_> {
                 .label
                 .map(|l| program.label_name(l).to_string())
                 .unwrap_or_default(),
-            reason: program.reason(task, self.today),
+            reason: program.reason(task, self.today).into_owned(),
             scores: task.scores.clone(),
             weight,
             explanation: outsort::output::explain::render_text(

@@ -547,16 +547,20 @@ impl Program {
 
     /// The reason for a task's label: the `because` text of the line that
     /// matched, or its condition as written.
-    pub fn reason(&self, task: &Task<'_>, today: i32) -> String {
+    pub fn reason(&self, task: &Task<'_>, today: i32) -> Cow<'_, str> {
         let Some(line) = task.label_line.and_then(|i| self.labels.get(i)) else {
-            return String::new();
+            return Cow::Borrowed("");
         };
         match (&line.because, &line.when) {
-            (Some(pieces), _) => self
-                .interpolate(pieces, Env::task(task, today))
-                .unwrap_or_else(|e| e.message),
-            (None, Some(_)) => line.text.clone(),
-            (None, None) => "no other label line matched".to_string(),
+            (Some(pieces), _) => match pieces.as_slice() {
+                [Piece::Text(t)] => Cow::Borrowed(t.as_str()),
+                _ => Cow::Owned(
+                    self.interpolate(pieces, Env::task(task, today))
+                        .unwrap_or_else(|e| e.message),
+                ),
+            },
+            (None, Some(_)) => Cow::Borrowed(line.text.as_str()),
+            (None, None) => Cow::Borrowed("no other label line matched"),
         }
     }
 

@@ -126,6 +126,10 @@ pub fn normalize_enum(text: &str) -> String {
 /// The index of `text` among declared values already passed through
 /// [`normalize_enum`].
 fn parse_enum(text: &str, normalized: &[String], declared: &[String]) -> Result<u16, String> {
+    // Most cells hold a declared value exactly; only the others are normalised.
+    if let Some(i) = declared.iter().position(|v| v == text) {
+        return u16::try_from(i).map_err(|_| format!("is not one of {}", declared.join(", ")));
+    }
     let want = normalize_enum(text);
     normalized
         .iter()

@@ -245,6 +245,15 @@ impl Record {
         }
     }
 
+    /// Cell `index` of a CSV record as the bytes read (valid UTF-8, checked
+    /// by the reader); `None` past the last cell or for a JSON record.
+    pub fn cell_bytes(&self, index: usize) -> Option<&[u8]> {
+        match &self.json {
+            Some(_) => None,
+            None => self.csv.get(index),
+        }
+    }
+
     /// The object of a JSON record.
     pub fn json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
         self.json.as_ref()

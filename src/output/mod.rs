@@ -129,6 +129,41 @@ impl Row<'_> {
             .join("; ")
     }
 
+    /// Hands each added cell, in schema order, to `emit`, formatting into
+    /// `scratch` so no cell allocates.
+    fn each_added(
+        &self,
+        schema: &Schema,
+        scratch: &mut String,
+        mut emit: impl FnMut(&str) -> io::Result<()>,
+    ) -> io::Result<()> {
+        for s in &self.task.scores {
+            scratch.clear();
+            crate::value::write_number(scratch, *s);
+            emit(scratch)?;
+        }
+        if schema.has_label {
+            emit(self.label())?;
+            emit(self.reason)?;
+        }
+        for i in 0..schema.outputs.len() {
+            match self.task.outputs.get(i) {
+                Some(Value::Text(t)) => emit(t)?,
+                Some(Value::Num(n)) => {
+                    scratch.clear();
+                    crate::value::write_number(scratch, *n);
+                    emit(scratch)?;
+                }
+                Some(Value::Missing) | None => emit("")?,
+                Some(_) => emit(&self.output_text(i))?,
+            }
+        }
+        if schema.explain {
+            emit(&self.fired_rules())?;
+        }
+        Ok(())
+    }
+
     fn added_cells(&self, schema: &Schema, cells: &mut Vec<String>) {
         cells.extend(self.task.scores.iter().map(|s| format_number(*s)));
         if schema.has_label {
@@ -249,7 +284,7 @@ pub struct Chunk {
     csv: Option<csv::Writer<Vec<u8>>>,
     json: Vec<u8>,
     rows: Vec<Vec<String>>,
-    cells: Vec<String>,
+    scratch: String,
 }
 
 impl Formatter {
@@ -295,7 +330,7 @@ impl Formatter {
             csv,
             json: Vec::new(),
             rows: Vec::new(),
-            cells: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -306,14 +341,20 @@ impl Formatter {
                 let Some(csv) = chunk.csv.as_mut() else {
                     return Ok(());
                 };
+                let raw = row.record.json().is_none();
                 for i in 0..self.schema.input.len() {
-                    csv.write_field(row.input_text(i).as_bytes())?;
+                    let column = row.column_map.get(i).copied().flatten();
+                    if raw {
+                        // CSV cells go out as read: no conversion, no copy.
+                        let bytes = column.and_then(|c| row.record.cell_bytes(c)).unwrap_or(b"");
+                        csv.write_field(bytes)?;
+                    } else {
+                        csv.write_field(row.input_text(i).as_bytes())?;
+                    }
                 }
-                chunk.cells.clear();
-                row.added_cells(&self.schema, &mut chunk.cells);
-                for cell in &chunk.cells {
-                    csv.write_field(cell.as_bytes())?;
-                }
+                row.each_added(&self.schema, &mut chunk.scratch, |cell| {
+                    csv.write_field(cell.as_bytes()).map_err(io::Error::from)
+                })?;
                 csv.write_record(None::<&[u8]>)?;
             }
             Format::Json | Format::Ndjson => {
