@@ -445,6 +445,48 @@ impl<'w> Sink<'w> {
         Ok(())
     }
 
+    /// On a terminal too narrow for the whole table, drops the columns after
+    /// `reason` (the outputs) from the right until the rest fits; returns
+    /// the names of the columns dropped.
+    fn fit_columns(&mut self) -> Vec<String> {
+        let Some(width) = self.width.map(usize::from) else {
+            return Vec::new();
+        };
+        let first_droppable = self
+            .header
+            .iter()
+            .position(|h| h == "reason")
+            .map_or(self.header.len(), |i| i + 1);
+        let natural = |i: usize, header: &[String], rows: &[Vec<String>]| -> usize {
+            let cells = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count());
+            cells
+                .chain(header.get(i).map(|h| h.chars().count()))
+                .max()
+                .unwrap_or(0)
+                + 3
+        };
+        let mut hidden = Vec::new();
+        loop {
+            let total: usize = (0..self.header.len())
+                .map(|i| natural(i, &self.header, &self.rows))
+                .sum::<usize>()
+                + 1;
+            if total <= width || self.header.len() <= first_droppable {
+                break;
+            }
+            if let Some(name) = self.header.pop() {
+                hidden.insert(0, name);
+            }
+            for r in &mut self.rows {
+                r.truncate(self.header.len());
+            }
+        }
+        hidden
+    }
+
     /// Ends the output (closes a JSON array, prints a buffered table).
     pub fn finish(mut self) -> io::Result<()> {
         match self.format {
@@ -453,6 +495,7 @@ impl<'w> Sink<'w> {
                 .write_all(if self.wrote_json { b"\n]\n" } else { b"[]\n" })?,
             Format::Markdown => write_markdown(&mut self.out, &self.header, &self.rows)?,
             Format::Table => {
+                let hidden = self.fit_columns();
                 let mut table = comfy_table::Table::new();
                 table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
                 if let Some(w) = self.width {
@@ -464,6 +507,15 @@ impl<'w> Sink<'w> {
                     table.add_row(r);
                 }
                 writeln!(self.out, "{table}")?;
+                if !hidden.is_empty() {
+                    writeln!(
+                        self.out,
+                        "{} more column{} for this width: {}; see them all with -f csv or -f json",
+                        hidden.len(),
+                        if hidden.len() == 1 { "" } else { "s" },
+                        hidden.join(", ")
+                    )?;
+                }
             }
             _ => {}
         }
