@@ -37,6 +37,7 @@ pub mod ast;
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod diff;
 pub mod eval;
 pub mod input;
 pub mod output;

@@ -2,6 +2,7 @@
 
 mod check;
 mod classify;
+mod diff;
 mod pipeline;
 mod test;
 
@@ -85,7 +86,7 @@ enum Command {
     /// Static lints, and with data, coverage
     Lint(NotYet),
     /// Compare two versions of a rule set on the same tasks
-    Diff(NotYet),
+    Diff(diff::DiffArgs),
     /// Write a self-contained HTML report
     Report(NotYet),
     /// Draft a rule file from an export's header and values
@@ -299,7 +300,7 @@ pub fn main() -> ExitCode {
         Command::Explain(_) => not_yet(&ui, "explain"),
         Command::Fmt(_) => not_yet(&ui, "fmt"),
         Command::Lint(_) => not_yet(&ui, "lint"),
-        Command::Diff(_) => not_yet(&ui, "diff"),
+        Command::Diff(args) => diff::run(&ui, args),
         Command::Report(_) => not_yet(&ui, "report"),
         Command::Init(_) => not_yet(&ui, "init"),
     };

@@ -17,6 +17,8 @@ pub struct Opened {
     pub name: String,
     pub reader: InputReader,
     pub binding: Binding,
+    /// Bindings for the further rule sets given to [`open_for`], in order.
+    pub others: Vec<Binding>,
     pub columns: Vec<String>,
     /// For each carried column of the output, its index in this input.
     pub column_map: Vec<Option<usize>>,
@@ -54,6 +56,19 @@ pub fn open(
     reserved: &[String],
     overwrite: bool,
 ) -> Result<Inputs, Exit> {
+    open_for(ui, &[("", program)], args, reserved, overwrite)
+}
+
+/// Like [`open`], binding every input to several rule sets, each named for
+/// its messages (`""` adds nothing): the first to [`Opened::binding`], the
+/// others to [`Opened::others`].
+pub fn open_for(
+    ui: &Ui,
+    programs: &[(&str, &Program)],
+    args: &InputArgs,
+    reserved: &[String],
+    overwrite: bool,
+) -> Result<Inputs, Exit> {
     let mut names: Vec<String> = args.inputs.clone();
     if names.is_empty() {
         if std::io::stdin().is_terminal() {
@@ -69,7 +84,17 @@ pub fn open(
         ui.error("standard input (`-`) can be read only once");
         return Err(Exit::Error);
     }
-    let specs = field_specs(program);
+    let specs: Vec<(&str, Vec<FieldSpec>)> = programs
+        .iter()
+        .map(|(label, p)| (*label, field_specs(p)))
+        .collect();
+    let prefix = |label: &str| {
+        if label.is_empty() {
+            String::new()
+        } else {
+            format!("{label}: ")
+        }
+    };
     let options = args.options();
     let mut opened = Vec::new();
     let mut failed = false;
@@ -85,31 +110,43 @@ pub fn open(
             }
         };
         let info = reader.info().clone();
-        match Binding::new(&specs, &info) {
-            Ok((binding, warnings)) => {
-                for w in warnings {
-                    ui.warning(&w.to_string());
-                }
-                for c in &info.columns {
-                    if !union.contains(c) {
-                        union.push(c.clone());
+        let mut bindings = Vec::new();
+        for (label, specs) in &specs {
+            match Binding::new(specs, &info) {
+                Ok((binding, warnings)) => {
+                    for w in warnings {
+                        ui.warning(&format!("{}{w}", prefix(label)));
                     }
+                    bindings.push(binding);
                 }
-                opened.push(Opened {
-                    name: source.name(),
-                    reader,
-                    binding,
-                    columns: info.columns.clone(),
-                    column_map: Vec::new(),
-                });
-            }
-            Err(errors) => {
-                for e in errors {
-                    ui.error(&e.to_string());
+                Err(errors) => {
+                    for e in errors {
+                        ui.error(&format!("{}{e}", prefix(label)));
+                    }
+                    failed = true;
                 }
-                failed = true;
             }
         }
+        if bindings.len() != specs.len() {
+            continue;
+        }
+        let mut bindings = bindings.into_iter();
+        let Some(binding) = bindings.next() else {
+            continue;
+        };
+        for c in &info.columns {
+            if !union.contains(c) {
+                union.push(c.clone());
+            }
+        }
+        opened.push(Opened {
+            name: source.name(),
+            reader,
+            binding,
+            others: bindings.collect(),
+            columns: info.columns.clone(),
+            column_map: Vec::new(),
+        });
     }
     if failed {
         return Err(Exit::Error);
@@ -145,6 +182,16 @@ pub fn open(
         opened,
         columns: union,
     })
+}
+
+impl Opened {
+    /// The binding for the `i`-th rule set given to [`open_for`].
+    pub fn binding_for(&self, i: usize) -> Option<&Binding> {
+        match i {
+            0 => Some(&self.binding),
+            _ => self.others.get(i - 1),
+        }
+    }
 }
 
 /// Prints row errors: the first few in full, then only a count.
@@ -218,8 +265,9 @@ pub struct Counts {
 }
 
 /// Reads every input, converts and evaluates each row, and hands each task to
-/// `f`, which may report a task as a bad row too. Bad rows go to `errors`. A fatal input error is printed and ends the
-/// pass with exit 2; an output error too.
+/// `f`, which may report a task as a bad row too. Bad rows go to `errors`. A
+/// fatal input error is printed and ends the pass with exit 2; an output
+/// error too.
 pub fn run(
     ui: &Ui,
     program: &Program,
@@ -229,12 +277,95 @@ pub fn run(
     errors: &mut RowErrors,
     mut f: impl FnMut(&TaskView<'_>, &mut RowErrors) -> std::io::Result<()>,
 ) -> Result<Counts, Exit> {
-    let defaults: Vec<Option<Value<'static>>> =
-        program.fields.iter().map(|fd| fd.default.clone()).collect();
-    let mut counts = Counts::default();
-    let mut record = Record::new();
+    let evaluator = Evaluator::new(program, today);
     let mut spare: Task<'static> = program.new_task();
     let mut traces: Vec<RuleTrace> = Vec::new();
+    each_record(ui, inputs, errors, |input, record, errors| {
+        traces.clear();
+        let task = match evaluator.task(
+            &input.binding,
+            &input.name,
+            record,
+            &mut spare,
+            if trace { Some(&mut traces) } else { None },
+        ) {
+            Ok(t) => t,
+            Err(message) => {
+                errors.report(&message);
+                return Ok(false);
+            }
+        };
+        let view = TaskView {
+            task: &task,
+            record,
+            input,
+            trace: if trace { Some(&traces) } else { None },
+        };
+        let written = f(&view, errors);
+        spare = task.recycle();
+        written.map(|()| true)
+    })
+}
+
+/// One rule set's side of a pass: its field defaults and the date of the run.
+pub struct Evaluator<'p> {
+    pub program: &'p Program,
+    defaults: Vec<Option<Value<'static>>>,
+    today: i32,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(program: &'p Program, today: i32) -> Evaluator<'p> {
+        Evaluator {
+            program,
+            defaults: program.fields.iter().map(|f| f.default.clone()).collect(),
+            today,
+        }
+    }
+
+    /// Converts a record with `binding` and evaluates it, in the buffers of
+    /// `spare` (given back there on error; the caller recycles a returned
+    /// task into it). The error is the row error's message, naming the input
+    /// `name` and the line.
+    pub fn task<'s>(
+        &'s self,
+        binding: &Binding,
+        name: &str,
+        record: &'s Record,
+        spare: &mut Task<'static>,
+        trace: Option<&mut Vec<RuleTrace>>,
+    ) -> Result<Task<'s>, String> {
+        let mut task: Task<'s> = std::mem::take(spare);
+        if let Err(e) = binding.convert(record, &self.defaults, &mut task.fields) {
+            *spare = task.recycle();
+            return Err(e.to_string());
+        }
+        if let Err(e) = self.program.evaluate_traced(&mut task, self.today, trace) {
+            let message = format!(
+                "{name}:{}: task `{}`: {e}",
+                record.line(),
+                self.program.key_text(&task)
+            );
+            *spare = task.recycle();
+            return Err(message);
+        }
+        Ok(task)
+    }
+}
+
+/// Reads every record of every input and hands it to `f`, which returns
+/// whether it made a task of it (counted, and shown in the progress line).
+/// Rows that cannot be read go to `errors`. A fatal input error is printed
+/// and ends the pass with exit 2; so does an error from `f`, except a broken
+/// pipe, which ends the pass quietly.
+pub fn each_record(
+    ui: &Ui,
+    inputs: &mut Inputs,
+    errors: &mut RowErrors,
+    mut f: impl FnMut(&Opened, &Record, &mut RowErrors) -> std::io::Result<bool>,
+) -> Result<Counts, Exit> {
+    let mut counts = Counts::default();
+    let mut record = Record::new();
     let progress = std::io::stderr().is_terminal();
     for input in &mut inputs.opened {
         loop {
@@ -250,43 +381,15 @@ pub fn run(
                     return Err(Exit::Error);
                 }
             }
-            let mut task = std::mem::take(&mut spare);
-            let line = record.line();
-            if let Err(e) = input.binding.convert(&record, &defaults, &mut task.fields) {
-                errors.row(&e);
-                spare = task.recycle();
-                continue;
-            }
-            traces.clear();
-            let evaluated = program.evaluate_traced(
-                &mut task,
-                today,
-                if trace { Some(&mut traces) } else { None },
-            );
-            if let Err(e) = evaluated {
-                errors.report(&format!(
-                    "{}:{line}: task `{}`: {e}",
-                    input.name,
-                    program.key_text(&task)
-                ));
-                spare = task.recycle();
-                continue;
-            }
-            counts.tasks += 1;
-            let view = TaskView {
-                task: &task,
-                record: &record,
-                input,
-                trace: if trace { Some(&traces) } else { None },
-            };
-            if let Err(e) = f(&view, errors) {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    return Ok(counts);
+            match f(input, &record, errors) {
+                Ok(false) => continue,
+                Ok(true) => counts.tasks += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(counts),
+                Err(e) => {
+                    ui.error(&format!("cannot write the output: {e}"));
+                    return Err(Exit::Error);
                 }
-                ui.error(&format!("cannot write the output: {e}"));
-                return Err(Exit::Error);
             }
-            spare = task.recycle();
             if progress && counts.tasks.is_multiple_of(250_000) {
                 eprint!("\r{} tasks…", counts.tasks);
                 let _ = std::io::stderr().flush();
