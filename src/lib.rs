@@ -39,6 +39,7 @@ pub mod compile;
 pub mod diag;
 pub mod diff;
 pub mod eval;
+pub mod init;
 pub mod input;
 pub mod output;
 pub mod syntax;

@@ -3,6 +3,7 @@
 mod check;
 mod classify;
 mod diff;
+mod init;
 mod pipeline;
 mod test;
 
@@ -90,7 +91,7 @@ enum Command {
     /// Write a self-contained HTML report
     Report(NotYet),
     /// Draft a rule file from an export's header and values
-    Init(NotYet),
+    Init(init::InitArgs),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -302,7 +303,7 @@ pub fn main() -> ExitCode {
         Command::Lint(_) => not_yet(&ui, "lint"),
         Command::Diff(args) => diff::run(&ui, args),
         Command::Report(_) => not_yet(&ui, "report"),
-        Command::Init(_) => not_yet(&ui, "init"),
+        Command::Init(args) => init::run(&ui, args),
     };
     exit.into()
 }
