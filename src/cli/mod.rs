@@ -2,8 +2,10 @@
 
 mod check;
 mod classify;
+mod diff;
 mod explain;
 mod fmt;
+mod init;
 mod lint;
 mod pipeline;
 mod report;
@@ -41,7 +43,9 @@ Examples:
   outsort classify -r my.rules export.csv -o out.csv  your rules, results to a file
   outsort check -r rules/ tasks.csv -f github         the CI gate, annotations on the CSV lines
   outsort test -r rules/ --min-coverage 90            run the rule set's tests
-  outsort explain tasks.csv --task T012               why a task got its label";
+  outsort explain tasks.csv --task T012               why a task got its label
+  outsort diff --before old.rules --after new.rules tasks.csv   who changes label
+  outsort init export.csv > my.rules                  a starter rule file for an export";
 
 /// Score business tasks for knowledge intensity, strategic value and
 /// outsourceability, and label each BPO, KPO or in-house.
@@ -89,23 +93,16 @@ enum Command {
     /// Static lints, and with data, coverage
     Lint(lint::LintArgs),
     /// Compare two versions of a rule set on the same tasks
-    Diff(NotYet),
+    Diff(diff::DiffArgs),
     /// Write a self-contained HTML report
     Report(report::ReportArgs),
     /// Draft a rule file from an export's header and values
-    Init(NotYet),
+    Init(init::InitArgs),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
         shell: clap_complete::Shell,
     },
-}
-
-/// Arguments of commands not available in this version.
-#[derive(Args, Debug)]
-struct NotYet {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
 }
 
 /// Where the rules come from.
@@ -303,16 +300,9 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&ui, args),
         Command::Fmt(args) => fmt::run(&ui, args),
         Command::Lint(args) => lint::run(&ui, args),
-        Command::Diff(_) => not_yet(&ui, "diff"),
+        Command::Diff(args) => diff::run(&ui, args),
         Command::Report(args) => report::run(&ui, args),
-        Command::Init(_) => not_yet(&ui, "init"),
+        Command::Init(args) => init::run(&ui, args),
     };
     exit.into()
-}
-
-fn not_yet(ui: &Ui, name: &str) -> Exit {
-    ui.error(&format!(
-        "`outsort {name}` is not available in this version yet"
-    ));
-    Exit::Error
 }

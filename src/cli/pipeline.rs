@@ -26,6 +26,8 @@ const BATCH_ROWS: usize = 512;
 pub struct InputMeta {
     pub name: String,
     pub binding: Binding,
+    /// Bindings for the further rule sets given to [`open_for`], in order.
+    pub others: Vec<Binding>,
     pub columns: Vec<String>,
     /// For each carried column of the output, its index in this input.
     pub column_map: Vec<Option<usize>>,
@@ -64,6 +66,19 @@ pub fn open(
     reserved: &[String],
     overwrite: bool,
 ) -> Result<Inputs, Exit> {
+    open_for(ui, &[("", program)], args, reserved, overwrite)
+}
+
+/// Like [`open`], binding every input to several rule sets, each named for
+/// its messages (`""` adds nothing): the first to [`InputMeta::binding`],
+/// the others to [`InputMeta::others`].
+pub fn open_for(
+    ui: &Ui,
+    programs: &[(&str, &Program)],
+    args: &InputArgs,
+    reserved: &[String],
+    overwrite: bool,
+) -> Result<Inputs, Exit> {
     let mut names: Vec<String> = args.inputs.clone();
     if names.is_empty() {
         if std::io::stdin().is_terminal() {
@@ -79,7 +94,17 @@ pub fn open(
         ui.error("standard input (`-`) can be read only once");
         return Err(Exit::Error);
     }
-    let specs = field_specs(program);
+    let specs: Vec<(&str, Vec<FieldSpec>)> = programs
+        .iter()
+        .map(|(label, p)| (*label, field_specs(p)))
+        .collect();
+    let prefix = |label: &str| {
+        if label.is_empty() {
+            String::new()
+        } else {
+            format!("{label}: ")
+        }
+    };
     let options = args.options();
     let mut readers = Vec::new();
     let mut metas = Vec::new();
@@ -96,44 +121,56 @@ pub fn open(
             }
         };
         let info = reader.info().clone();
-        match Binding::new(&specs, &info) {
-            Ok((binding, warnings)) => {
-                for w in warnings {
-                    ui.warning(&w.to_string());
-                }
-                for c in &info.columns {
-                    if !union.contains(c) {
-                        union.push(c.clone());
+        let mut bindings = Vec::new();
+        for (label, specs) in &specs {
+            match Binding::new(specs, &info) {
+                Ok((binding, warnings)) => {
+                    for w in warnings {
+                        ui.warning(&format!("{}{w}", prefix(label)));
                     }
+                    bindings.push(binding);
                 }
-                readers.push(reader);
-                metas.push(InputMeta {
-                    name: source.name(),
-                    binding,
-                    columns: info.columns,
-                    column_map: Vec::new(),
-                });
-            }
-            Err(errors) => {
-                // Each error lists the input's columns; say them once.
-                const COLUMNS: &str = "; the input has columns: ";
-                let mut columns = None;
-                for e in errors {
-                    let text = e.to_string();
-                    match text.split_once(COLUMNS) {
-                        Some((message, list)) => {
-                            ui.error(message);
-                            columns = Some(list.to_string());
+                Err(errors) => {
+                    // Each error lists the input's columns; say them once.
+                    const COLUMNS: &str = "; the input has columns: ";
+                    let mut columns = None;
+                    for e in errors {
+                        let text = format!("{}{e}", prefix(label));
+                        match text.split_once(COLUMNS) {
+                            Some((message, list)) => {
+                                ui.error(message);
+                                columns = Some(list.to_string());
+                            }
+                            None => ui.error(&text),
                         }
-                        None => ui.error(&text),
                     }
+                    if let Some(list) = columns {
+                        eprintln!("  the input has columns: {list}");
+                    }
+                    failed = true;
                 }
-                if let Some(list) = columns {
-                    eprintln!("  the input has columns: {list}");
-                }
-                failed = true;
             }
         }
+        if bindings.len() != specs.len() {
+            continue;
+        }
+        let mut bindings = bindings.into_iter();
+        let Some(binding) = bindings.next() else {
+            continue;
+        };
+        for c in &info.columns {
+            if !union.contains(c) {
+                union.push(c.clone());
+            }
+        }
+        readers.push(reader);
+        metas.push(InputMeta {
+            name: source.name(),
+            binding,
+            others: bindings.collect(),
+            columns: info.columns,
+            column_map: Vec::new(),
+        });
     }
     if failed {
         return Err(Exit::Error);
@@ -170,6 +207,16 @@ pub fn open(
         metas,
         columns: union,
     })
+}
+
+impl InputMeta {
+    /// The binding for the `i`-th rule set given to [`open_for`].
+    pub fn binding_for(&self, i: usize) -> Option<&Binding> {
+        match i {
+            0 => Some(&self.binding),
+            _ => self.others.get(i - 1),
+        }
+    }
 }
 
 /// Prints row errors: the first few in full, then only a count.
@@ -597,6 +644,94 @@ pub fn run<W: Work>(
     }
     if fatal {
         return Err(Exit::Error);
+    }
+    Ok(counts)
+}
+
+/// One rule set's side of a sequential pass: its field defaults and the
+/// date of the run.
+pub struct Evaluator<'p> {
+    pub program: &'p Program,
+    defaults: Vec<Option<Value<'static>>>,
+    today: i32,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(program: &'p Program, today: i32) -> Evaluator<'p> {
+        Evaluator {
+            program,
+            defaults: program.fields.iter().map(|f| f.default.clone()).collect(),
+            today,
+        }
+    }
+
+    /// Converts a record with `binding` and evaluates it, in the buffers of
+    /// `spare` (given back there on error; the caller recycles a returned
+    /// task into it). The error is the row error's message, naming the input
+    /// `name` and the line.
+    pub fn task<'s>(
+        &'s self,
+        binding: &Binding,
+        name: &str,
+        record: &'s Record,
+        spare: &mut Task<'static>,
+        trace: Option<&mut Vec<RuleTrace>>,
+    ) -> Result<Task<'s>, String> {
+        let mut task: Task<'s> = std::mem::take(spare);
+        if let Err(e) = binding.convert(record, &self.defaults, &mut task.fields) {
+            *spare = task.recycle();
+            return Err(e.to_string());
+        }
+        if let Err(e) = self.program.evaluate_traced(&mut task, self.today, trace) {
+            let message = format!(
+                "{name}:{}: task `{}`: {e}",
+                record.line(),
+                self.program.key_text(&task)
+            );
+            *spare = task.recycle();
+            return Err(message);
+        }
+        Ok(task)
+    }
+}
+
+/// Reads every record of every input on this thread and hands it to `f`,
+/// which returns whether it made a task of it (counted). Rows that cannot be
+/// read go to `errors`. A fatal input error is printed and ends the pass with
+/// exit 2; so does an error from `f`, except a broken pipe, which ends the
+/// pass quietly.
+pub fn each_record(
+    ui: &Ui,
+    inputs: &mut Inputs,
+    errors: &mut RowErrors,
+    mut f: impl FnMut(&InputMeta, &Record, &mut RowErrors) -> std::io::Result<bool>,
+) -> Result<Counts, Exit> {
+    let mut counts = Counts::default();
+    let mut record = Record::new();
+    for (reader, input) in inputs.readers.iter_mut().zip(&inputs.metas) {
+        loop {
+            match reader.read(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(ReadError::Row(e)) => {
+                    errors.report(&e.to_string());
+                    continue;
+                }
+                Err(ReadError::Fatal(e)) => {
+                    ui.error(&e.to_string());
+                    return Err(Exit::Error);
+                }
+            }
+            match f(input, &record, errors) {
+                Ok(false) => {}
+                Ok(true) => counts.tasks += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(counts),
+                Err(e) => {
+                    ui.error(&format!("cannot write the output: {e}"));
+                    return Err(Exit::Error);
+                }
+            }
+        }
     }
     Ok(counts)
 }

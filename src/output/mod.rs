@@ -2,6 +2,7 @@
 //! (SPEC §9). CSV, TSV, JSON and NDJSON stream row by row; table and
 //! Markdown must see every row to size their columns, so they keep them.
 
+pub mod diff;
 pub mod explain;
 pub mod findings;
 pub mod report;

@@ -1,0 +1,89 @@
+//! `outsort init`: draft a starter rule file from an export's header and a
+//! sample of its rows, printed to standard output.
+
+use super::{EncodingArg, Exit, InputArgs, InputFormatArg, Ui, parse_delimiter};
+use clap::Args;
+use outsort::init::{SAMPLE_ROWS, Sample, draft};
+use outsort::input::{InputReader, InputSource};
+use std::io::{IsTerminal, Write};
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The export: a CSV, TSV, JSON or NDJSON file; `-` reads standard input
+    #[arg(value_name = "INPUT")]
+    input: String,
+
+    /// The input format, when the extension does not say
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<InputFormatArg>,
+
+    /// The CSV delimiter (otherwise sniffed among , ; TAB |); `tab` for a tab
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+
+    /// The text encoding of CSV inputs
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
+    encoding: EncodingArg,
+
+    /// JSON: the key of the array holding the tasks, when the document has several
+    #[arg(long, value_name = "KEY")]
+    records: Option<String>,
+}
+
+pub fn run(ui: &Ui, args: InitArgs) -> Exit {
+    let options = InputArgs {
+        inputs: Vec::new(),
+        input_format: args.input_format,
+        delimiter: args.delimiter,
+        encoding: args.encoding,
+        records: args.records.clone(),
+        skip_invalid: false,
+    }
+    .options();
+    let source = InputSource::from_arg(&args.input);
+    let mut reader = match InputReader::open(&source, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            ui.error(&e.to_string());
+            return Exit::Error;
+        }
+    };
+    let sample = match Sample::read(&mut reader, &source.name(), SAMPLE_ROWS) {
+        Ok(s) => s,
+        Err(e) => {
+            ui.error(&e.to_string());
+            return Exit::Error;
+        }
+    };
+    if sample.skipped > 0 {
+        ui.warning(&format!(
+            "{} of the first rows could not be read and were left out of the sample; \
+             `outsort classify` will name them",
+            sample.skipped
+        ));
+    }
+    let text = match draft(&sample) {
+        Ok(t) => t,
+        Err(e) => {
+            ui.error(&format!("{}: {e}", source.name()));
+            return Exit::Error;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        ui.error(&format!("cannot write the rule file: {e}"));
+        return Exit::Error;
+    }
+    if std::io::stderr().is_terminal() && !std::io::stdout().is_terminal() {
+        eprintln!(
+            "drafted from {} rows of {}; review the `#` notes, then run `outsort test -r` on the file",
+            sample.rows.len(),
+            source.name()
+        );
+    }
+    Exit::Success
+}
