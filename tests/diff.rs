@@ -225,10 +225,14 @@ fn each_rule_set_binds_its_own_fields() {
     let rules = rules.split("\ntest \"").next().unwrap();
     std::fs::write(
         &after,
-        rules.replace(
-            "    owner:         text?",
-            "    owner:         text?\n    vendor:        text",
-        ),
+        rules
+            .lines()
+            .flat_map(|l| {
+                let extra = l.trim_start().starts_with("owner:").then_some("    vendor: text");
+                std::iter::once(l).chain(extra)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
     )
     .unwrap();
     let run = outsort(&[
