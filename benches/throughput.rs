@@ -1,8 +1,10 @@
 //! The performance benchmark of outsort (README, "Performance"): throughput of
 //! `outsort classify` against a floor (reading the CSV alone) and a ceiling (a
-//! hand-written classifier of the same rules), and its peak memory.
+//! hand-written classifier of the same rules), its peak memory, and the time
+//! to load a rule set of 2,000 rules.
 //!
-//! `cargo bench --bench throughput`. Settings from the environment:
+//! `cargo bench --bench throughput [-- throughput|load]`. Settings from the
+//! environment:
 //!
 //! - `OUTSORT_BENCH_ROWS`: tasks in the inventory (default 1,000,000)
 //! - `OUTSORT_BENCH_SEED`: seed of the generator (default 42)
@@ -25,6 +27,8 @@ mod generate;
 mod handwritten;
 #[path = "throughput/measure.rs"]
 mod measure;
+#[path = "throughput/ruleset.rs"]
+mod ruleset;
 #[path = "throughput/verify.rs"]
 mod verify;
 
@@ -52,6 +56,8 @@ const TARGET_CLASSIFY_RSS: u64 = 64 << 20;
 const TARGET_CHECK_RSS_PER_TASK: u64 = 16;
 /// Peak RSS counts as flat when N rows take at most this much more than 100k.
 const FLAT_SLACK: u64 = 4 << 20;
+const TARGET_LOAD_MS: f64 = 100.0;
+const LOAD_RULES: usize = 2_000;
 
 struct Settings {
     rows: u64,
@@ -98,6 +104,15 @@ fn main() {
     if wants("throughput") {
         match throughput(&settings) {
             Ok(pass) => ok &= pass,
+            Err(e) => {
+                println!("\nFAILED: {e}");
+                ok = false;
+            }
+        }
+    }
+    if wants("load") {
+        match load() {
+            Ok(()) => {}
             Err(e) => {
                 println!("\nFAILED: {e}");
                 ok = false;
@@ -643,4 +658,26 @@ fn print_table(s: &Settings, cores: usize, lines: &[Line]) {
             l.note
         );
     }
+}
+
+/// The load benchmark: parse, check and compile a generated rule set of
+/// 2,000 rules through the library, best of 10.
+fn load() -> Result<(), String> {
+    let text = ruleset::generate(LOAD_RULES);
+    eprintln!("measuring the load of {LOAD_RULES} rules …");
+    let mut best = f64::INFINITY;
+    let mut rules = 0;
+    for _ in 0..10 {
+        let start = Instant::now();
+        let program = outsort::load_str("generated.rules", &text)
+            .map_err(|e| format!("the generated rule set does not load:\n{e}"))?;
+        best = best.min(start.elapsed().as_secs_f64() * 1000.0);
+        rules = program.rules.len();
+    }
+    println!(
+        "\nload: {rules} rules ({} KiB of rules), parse + check + compile with outsort::load_str, best of 10: {best:.1} ms   target < {TARGET_LOAD_MS} ms: {}",
+        text.len() / 1024,
+        verdict(best < TARGET_LOAD_MS)
+    );
+    Ok(())
 }
