@@ -302,10 +302,25 @@ impl Program {
         span: Span,
         env: Env<'s, '_>,
     ) -> Result<Value<'s>, EvalError> {
-        let mut vals: Vec<Value<'s>> = Vec::with_capacity(args.len());
-        for a in args {
-            vals.push(self.eval(a, env)?);
+        // Arguments live on the stack for the functions of up to three.
+        let mut inline: [Value<'s>; 3] = [Value::Missing, Value::Missing, Value::Missing];
+        if args.len() > inline.len() {
+            let mut heap: Vec<Value<'s>> = args.iter().map(|a| self.eval(a, env)).collect::<Result<_, _>>()?;
+            return self.call_on(func, &mut heap, span, env);
         }
+        for (slot, a) in inline.iter_mut().zip(args) {
+            *slot = self.eval(a, env)?;
+        }
+        self.call_on(func, inline.get_mut(..args.len()).unwrap_or_default(), span, env)
+    }
+
+    fn call_on<'s>(
+        &self,
+        func: Func,
+        vals: &mut [Value<'s>],
+        span: Span,
+        env: Env<'s, '_>,
+    ) -> Result<Value<'s>, EvalError> {
         if func == Func::Present {
             return Ok(Value::Bool(vals.first().is_some_and(|v| !v.is_missing())));
         }
@@ -342,7 +357,12 @@ impl Program {
                 }
                 Value::Num(x.clamp(lo, hi))
             }
-            Func::Lower => Value::Text(Cow::Owned(text(0).to_lowercase())),
+            Func::Lower => match vals.first_mut().map(|v| std::mem::replace(v, Value::Missing)) {
+                // Text with no capital letter is its own lower case.
+                Some(Value::Text(t)) if !t.chars().any(char::is_uppercase) => Value::Text(t),
+                Some(Value::Text(t)) => Value::Text(Cow::Owned(t.to_lowercase())),
+                _ => Value::Missing,
+            },
             Func::Upper => Value::Text(Cow::Owned(text(0).to_uppercase())),
             Func::Len => Value::Num(text(0).chars().count() as f64),
             Func::Contains => Value::Bool(text(0).contains(text(1))),
@@ -469,6 +489,7 @@ impl Program {
             if let Some(f) = task.fired.get_mut(ri) {
                 *f = fired;
             }
+            let tracing = trace.is_some();
             let mut deltas = Vec::new();
             if fired {
                 for action in &rule.actions {
@@ -499,7 +520,9 @@ impl Program {
                             },
                         ));
                     }
-                    deltas.push((action.score, *score - before));
+                    if tracing {
+                        deltas.push((action.score, *score - before));
+                    }
                 }
             }
             if let Some(t) = trace.as_deref_mut() {

@@ -50,7 +50,10 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
     let mut last: Option<(usize, usize, bool)> = None;
     while offset < text.len() {
         let rest = &text[offset..];
-        if Grammar::parse(Rule::end_of_file, rest).is_ok() {
+        // Only white space and comments left? (Checked here rather than with
+        // the grammar: a failed pest parse costs time in the size of `rest`,
+        // which would make loading quadratic in the file's length.)
+        if only_trivia(rest) {
             break;
         }
         match Grammar::parse(Rule::item_only, rest) {
@@ -166,6 +169,14 @@ fn cut_short(file: FileId, text: &str, offset: usize, pos: usize) -> Option<Diag
 fn first_code(text: &str, pos: usize) -> usize {
     let rest = text.get(pos..).unwrap_or("");
     pos + (rest.len() - rest.trim_start().len())
+}
+
+/// Whether `text` holds nothing but white space and comments.
+fn only_trivia(text: &str) -> bool {
+    text.lines().all(|line| {
+        let t = line.trim_start_matches([' ', '\t', '\r', '\u{feff}']);
+        t.is_empty() || t.starts_with('#')
+    })
 }
 
 /// The byte offset of the next line after `from` whose first word is a
