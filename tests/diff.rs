@@ -228,7 +228,10 @@ fn each_rule_set_binds_its_own_fields() {
         rules
             .lines()
             .flat_map(|l| {
-                let extra = l.trim_start().starts_with("owner:").then_some("    vendor: text");
+                let extra = l
+                    .trim_start()
+                    .starts_with("owner:")
+                    .then_some("    vendor: text");
                 std::iter::once(l).chain(extra)
             })
             .collect::<Vec<_>>()

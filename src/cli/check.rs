@@ -9,6 +9,7 @@ use outsort::eval::{Accumulators, FindingStatus};
 use outsort::output::findings::{Finding, Location, Report, Status};
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -164,14 +165,21 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     };
     let mut errors = RowErrors::new(ui);
     let mut acc = Accumulators::new(&program);
-    let mut report = Report {
-        policies: program
+    let mut report = Report::new(
+        program
             .policies
             .iter()
             .map(|p| (p.name.clone(), p.severity))
             .collect(),
-        ..Report::default()
-    };
+    );
+    // JSON and GitHub output stream the task findings as they come, in input
+    // order; the other formats group or sort them, so keep them to the end.
+    let streaming = matches!(args.format, CheckFormat::Json | CheckFormat::Github);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut wrote_findings = false;
+    if args.format == CheckFormat::Json {
+        let _ = out.write_all(Report::JSON_OPEN.as_bytes());
+    }
     let mut fired = vec![false; program.rules.len()];
     let mut taken = vec![false; program.labels.len()];
     // Keys seen, by hash: 8 bytes a task to find repeated keys.
@@ -196,15 +204,15 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         threads,
         &mut errors,
         &work,
-        |out| {
-            acc.merge(&out.acc);
-            for (a, b) in fired.iter_mut().zip(&out.fired) {
+        |batch| {
+            acc.merge(&batch.acc);
+            for (a, b) in fired.iter_mut().zip(&batch.fired) {
                 *a |= *b;
             }
-            for (a, b) in taken.iter_mut().zip(&out.taken) {
+            for (a, b) in taken.iter_mut().zip(&batch.taken) {
                 *a |= *b;
             }
-            for (hash, key, input, line) in out.keys {
+            for (hash, key, input, line) in batch.keys {
                 if !keys.insert(hash) {
                     repeated_count += 1;
                     if repeated.len() < 20 {
@@ -216,12 +224,22 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
                     waiver_keys_seen.insert(key);
                 }
             }
-            for w in out.waivers_used {
+            for w in batch.waivers_used {
                 if let Some(u) = waiver_used.get_mut(w as usize) {
                     *u = true;
                 }
             }
-            report.findings.extend(out.findings);
+            for f in batch.findings {
+                if streaming {
+                    let text = match args.format {
+                        CheckFormat::Json => Report::json_finding(&f, !wrote_findings),
+                        _ => Report::github_line(&f),
+                    };
+                    out.write_all(text.as_bytes())?;
+                    wrote_findings = true;
+                }
+                report.add(f, !streaming);
+            }
             Ok(())
         },
     );
@@ -238,13 +256,15 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         );
         return Exit::Error;
     }
+    // Portfolio findings and expired waivers come after the task findings.
+    let mut extra: Vec<Finding> = Vec::new();
     match program.portfolio(&acc, today) {
         Ok(p) => {
             for f in p.findings {
                 let Some(policy) = program.policies.get(f.policy as usize) else {
                     continue;
                 };
-                report.findings.push(Finding {
+                extra.push(Finding {
                     policy: policy.name.clone(),
                     severity: policy.severity,
                     status: if f.status == FindingStatus::Exempted {
@@ -275,7 +295,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
             .expires
             .map(outsort::value::format_date)
             .unwrap_or_default();
-        report.findings.push(Finding {
+        extra.push(Finding {
             policy: policy.to_string(),
             severity: Severity::Deny,
             status: Status::Fired,
@@ -344,14 +364,30 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
             format!("{} {cond}", program.label_name(l.value))
         })
         .collect();
+    for f in extra {
+        if streaming {
+            let text = match args.format {
+                CheckFormat::Json => Report::json_finding(&f, !wrote_findings),
+                _ => Report::github_line(&f),
+            };
+            let _ = out.write_all(text.as_bytes());
+            wrote_findings = true;
+        }
+        report.add(f, !streaming);
+    }
     let text = match args.format {
         CheckFormat::Text => report.text(),
-        CheckFormat::Json => report.json(),
+        CheckFormat::Json => report.json_close(wrote_findings),
         CheckFormat::Junit => report.junit(),
-        CheckFormat::Github => report.github(),
+        CheckFormat::Github => report.github_summary(),
         CheckFormat::Sarif => report.sarif(&program),
     };
-    print!("{text}");
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        ui.error(&format!("cannot write the output: {e}"));
+        return Exit::Error;
+    }
     let failed = report.fired(Severity::Deny) > 0
         || (args.fail_on == FailOn::Warn && report.fired(Severity::Warn) > 0);
     let exit = if failed { Exit::Failed } else { Exit::Success };

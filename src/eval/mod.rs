@@ -305,13 +305,21 @@ impl Program {
         // Arguments live on the stack for the functions of up to three.
         let mut inline: [Value<'s>; 3] = [Value::Missing, Value::Missing, Value::Missing];
         if args.len() > inline.len() {
-            let mut heap: Vec<Value<'s>> = args.iter().map(|a| self.eval(a, env)).collect::<Result<_, _>>()?;
+            let mut heap: Vec<Value<'s>> = args
+                .iter()
+                .map(|a| self.eval(a, env))
+                .collect::<Result<_, _>>()?;
             return self.call_on(func, &mut heap, span, env);
         }
         for (slot, a) in inline.iter_mut().zip(args) {
             *slot = self.eval(a, env)?;
         }
-        self.call_on(func, inline.get_mut(..args.len()).unwrap_or_default(), span, env)
+        self.call_on(
+            func,
+            inline.get_mut(..args.len()).unwrap_or_default(),
+            span,
+            env,
+        )
     }
 
     fn call_on<'s>(
@@ -357,7 +365,10 @@ impl Program {
                 }
                 Value::Num(x.clamp(lo, hi))
             }
-            Func::Lower => match vals.first_mut().map(|v| std::mem::replace(v, Value::Missing)) {
+            Func::Lower => match vals
+                .first_mut()
+                .map(|v| std::mem::replace(v, Value::Missing))
+            {
                 // Text with no capital letter is its own lower case.
                 Some(Value::Text(t)) if !t.chars().any(char::is_uppercase) => Value::Text(t),
                 Some(Value::Text(t)) => Value::Text(Cow::Owned(t.to_lowercase())),

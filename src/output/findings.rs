@@ -67,28 +67,54 @@ pub struct Report {
     /// Warnings about the data and the rule set: repeated keys, waivers
     /// that exempted nothing or name unknown tasks.
     pub warnings: Vec<String>,
+    /// Per policy: findings that count, waived, exempted (expired waivers apart).
+    tally: BTreeMap<String, (usize, usize, usize)>,
+    /// Findings that count, by severity: deny, warn.
+    counted: (usize, usize),
 }
 
 /// Counts per policy: (fired, waived, exempted).
-fn counts(report: &Report) -> BTreeMap<&str, (usize, usize, usize)> {
-    let mut map: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| !f.expired_waiver) {
-        let e = map.entry(f.policy.as_str()).or_default();
-        match f.status {
-            Status::Fired => e.0 += 1,
-            Status::Waived => e.1 += 1,
-            Status::Exempted => e.2 += 1,
-        }
-    }
-    map
+fn counts(report: &Report) -> &BTreeMap<String, (usize, usize, usize)> {
+    &report.tally
 }
 
 impl Report {
+    /// An empty report over these policies (name, severity).
+    pub fn new(policies: Vec<(String, Severity)>) -> Report {
+        Report {
+            policies,
+            ..Report::default()
+        }
+    }
+
+    /// Counts a finding, and keeps it when the output format needs every
+    /// finding at the end (text, JUnit, SARIF); JSON and GitHub output
+    /// stream them instead.
+    pub fn add(&mut self, f: Finding, keep: bool) {
+        if f.status == Status::Fired {
+            match f.severity {
+                Severity::Deny => self.counted.0 += 1,
+                Severity::Warn => self.counted.1 += 1,
+            }
+        }
+        if !f.expired_waiver {
+            let e = self.tally.entry(f.policy.clone()).or_default();
+            match f.status {
+                Status::Fired => e.0 += 1,
+                Status::Waived => e.1 += 1,
+                Status::Exempted => e.2 += 1,
+            }
+        }
+        if keep {
+            self.findings.push(f);
+        }
+    }
+
     pub fn fired(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.status == Status::Fired && f.severity == severity)
-            .count()
+        match severity {
+            Severity::Deny => self.counted.0,
+            Severity::Warn => self.counted.1,
+        }
     }
 
     fn location_text(loc: &Location) -> String {
@@ -236,35 +262,42 @@ impl Report {
         out
     }
 
-    pub fn json(&self) -> String {
+    /// The start of the JSON document, before the findings.
+    pub const JSON_OPEN: &'static str = "{\n  \"findings\": [";
+
+    /// One finding as a line of the JSON document's `findings` array.
+    pub fn json_finding(f: &Finding, first: bool) -> String {
         use serde_json::json;
-        let findings: Vec<serde_json::Value> = self
-            .findings
-            .iter()
-            .map(|f| {
-                let mut v = json!({
-                    "policy": f.policy,
-                    "severity": f.severity.as_str(),
-                    "status": f.status.as_str(),
-                    "message": f.message,
-                });
-                match &f.location {
-                    Location::Task { file, line, key } => {
-                        v["file"] = json!(file);
-                        v["line"] = json!(line);
-                        v["key"] = json!(key);
-                    }
-                    Location::Rules { file, line } => {
-                        v["rules_file"] = json!(file);
-                        v["line"] = json!(line);
-                    }
-                }
-                if f.expired_waiver {
-                    v["expired_waiver"] = json!(true);
-                }
-                v
-            })
-            .collect();
+        let mut v = json!({
+            "policy": f.policy,
+            "severity": f.severity.as_str(),
+            "status": f.status.as_str(),
+            "message": f.message,
+        });
+        match &f.location {
+            Location::Task { file, line, key } => {
+                v["file"] = json!(file);
+                v["line"] = json!(line);
+                v["key"] = json!(key);
+            }
+            Location::Rules { file, line } => {
+                v["rules_file"] = json!(file);
+                v["line"] = json!(line);
+            }
+        }
+        if f.expired_waiver {
+            v["expired_waiver"] = json!(true);
+        }
+        format!(
+            "{}\n    {}",
+            if first { "" } else { "," },
+            serde_json::to_string(&v).unwrap_or_default()
+        )
+    }
+
+    /// The end of the JSON document: the counts, policies, warnings and coverage.
+    pub fn json_close(&self, wrote_findings: bool) -> String {
+        use serde_json::json;
         let counts = counts(self);
         let policies: Vec<serde_json::Value> = self
             .policies
@@ -274,72 +307,98 @@ impl Report {
                 json!({"policy": n, "severity": s.as_str(), "findings": fired, "waived": waived, "exempted": exempted})
             })
             .collect();
-        let doc = json!({
-            "tasks": self.tasks,
-            "deny": self.fired(Severity::Deny),
-            "warn": self.fired(Severity::Warn),
-            "findings": findings,
-            "policies": policies,
-            "warnings": self.warnings,
-            "coverage": {"rules_never_fired": self.never_fired, "label_lines_never_taken": self.never_taken},
-        });
-        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        s.push('\n');
-        s
+        let field = |v: serde_json::Value| serde_json::to_string(&v).unwrap_or_default();
+        let mut out = String::from(if wrote_findings { "\n  ],\n" } else { "],\n" });
+        let _ = writeln!(out, "  \"tasks\": {},", self.tasks);
+        let _ = writeln!(out, "  \"deny\": {},", self.fired(Severity::Deny));
+        let _ = writeln!(out, "  \"warn\": {},", self.fired(Severity::Warn));
+        let _ = writeln!(out, "  \"policies\": {},", field(json!(policies)));
+        let _ = writeln!(out, "  \"warnings\": {},", field(json!(self.warnings)));
+        let _ = writeln!(
+            out,
+            "  \"coverage\": {}",
+            field(
+                json!({"rules_never_fired": self.never_fired, "label_lines_never_taken": self.never_taken})
+            )
+        );
+        out.push_str("}\n");
+        out
+    }
+
+    /// The whole JSON document from the findings kept.
+    pub fn json(&self) -> String {
+        let mut out = String::from(Self::JSON_OPEN);
+        for (i, f) in self.findings.iter().enumerate() {
+            out.push_str(&Self::json_finding(f, i == 0));
+        }
+        out.push_str(&self.json_close(!self.findings.is_empty()));
+        out
     }
 
     /// GitHub Actions workflow commands: each finding an annotation on the
     /// input file's line, so it shows on the changed CSV line of a pull request.
     pub fn github(&self) -> String {
         let mut out = String::new();
-        for f in self.findings.iter().filter(|f| f.status == Status::Fired) {
-            let cmd = if f.severity == Severity::Deny {
-                "error"
-            } else {
-                "warning"
-            };
-            let (props, key) = match &f.location {
-                Location::Task { file, line, key } => (
-                    format!("file={},line={line}", gh_property(file)),
-                    format!("{key}: "),
-                ),
-                Location::Rules {
-                    file: Some(file),
-                    line,
-                } => (
-                    format!("file={},line={line}", gh_property(file)),
-                    String::new(),
-                ),
-                Location::Rules { file: None, .. } => (String::new(), String::new()),
-            };
-            let title = if f.expired_waiver {
-                format!(
-                    "title={}",
-                    gh_property(&format!("expired waiver of \"{}\"", f.policy))
-                )
-            } else {
-                format!("title={}", gh_property(&f.policy))
-            };
-            let props = if props.is_empty() {
-                title
-            } else {
-                format!("{props},{title}")
-            };
-            let msg = if f.message.is_empty() {
-                format!("policy \"{}\"", f.policy)
-            } else {
-                f.message.clone()
-            };
-            let _ = writeln!(out, "::{cmd} {props}::{}", gh_data(&format!("{key}{msg}")));
+        for f in &self.findings {
+            out.push_str(&Self::github_line(f));
         }
-        let _ = writeln!(
-            out,
-            "outsort check: {} tasks, {} deny, {} warn",
+        out.push_str(&self.github_summary());
+        out
+    }
+
+    /// A finding as a GitHub workflow command line; empty unless it counts.
+    pub fn github_line(f: &Finding) -> String {
+        if f.status != Status::Fired {
+            return String::new();
+        }
+        let cmd = if f.severity == Severity::Deny {
+            "error"
+        } else {
+            "warning"
+        };
+        let (props, key) = match &f.location {
+            Location::Task { file, line, key } => (
+                format!("file={},line={line}", gh_property(file)),
+                format!("{key}: "),
+            ),
+            Location::Rules {
+                file: Some(file),
+                line,
+            } => (
+                format!("file={},line={line}", gh_property(file)),
+                String::new(),
+            ),
+            Location::Rules { file: None, .. } => (String::new(), String::new()),
+        };
+        let title = if f.expired_waiver {
+            format!(
+                "title={}",
+                gh_property(&format!("expired waiver of \"{}\"", f.policy))
+            )
+        } else {
+            format!("title={}", gh_property(&f.policy))
+        };
+        let props = if props.is_empty() {
+            title
+        } else {
+            format!("{props},{title}")
+        };
+        let msg = if f.message.is_empty() {
+            format!("policy \"{}\"", f.policy)
+        } else {
+            f.message.clone()
+        };
+        format!("::{cmd} {props}::{}\n", gh_data(&format!("{key}{msg}")))
+    }
+
+    /// The closing line of the GitHub output.
+    pub fn github_summary(&self) -> String {
+        format!(
+            "outsort check: {} tasks, {} deny, {} warn\n",
             self.tasks,
             self.fired(Severity::Deny),
             self.fired(Severity::Warn)
-        );
-        out
+        )
     }
 
     /// JUnit XML: a test case per policy, and one per failing task.
