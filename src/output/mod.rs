@@ -265,6 +265,110 @@ impl Row<'_> {
     }
 }
 
+/// A row serialised straight to JSON, in the order of SPEC §9 and with input
+/// columns in file order, without building a JSON tree first.
+struct JsonRow<'a, 'r> {
+    row: &'a Row<'r>,
+    schema: &'a Schema,
+}
+
+/// A number as printed in text, as a JSON number.
+struct Num(f64);
+
+impl serde::Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = self.0;
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            s.serialize_i64(n as i64)
+        } else {
+            s.serialize_f64(format_number(n).parse().unwrap_or(n))
+        }
+    }
+}
+
+/// Pairs serialised as a JSON object.
+struct Obj<I>(std::cell::Cell<Option<I>>);
+
+impl<K: serde::Serialize, V: serde::Serialize, I: Iterator<Item = (K, V)>> serde::Serialize
+    for Obj<I>
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(items) = self.0.take() {
+            for (k, v) in items {
+                map.serialize_entry(&k, &v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+fn obj<K, V, I: Iterator<Item = (K, V)>>(items: I) -> Obj<I> {
+    Obj(std::cell::Cell::new(Some(items)))
+}
+
+impl serde::Serialize for JsonRow<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        use serde_json::Value as J;
+        let row = self.row;
+        let program = row.program;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("key", &program.key_text(row.task))?;
+        if self.schema.has_label {
+            map.serialize_entry("label", row.label())?;
+            map.serialize_entry("reason", row.reason)?;
+        }
+        map.serialize_entry(
+            "scores",
+            &obj(self
+                .schema
+                .scores
+                .iter()
+                .zip(&row.task.scores)
+                .map(|(n, v)| (n, Num(*v)))),
+        )?;
+        map.serialize_entry(
+            "outputs",
+            &obj(program
+                .outputs
+                .iter()
+                .zip(&row.task.outputs)
+                .map(|(o, v)| (o.name.as_str(), row.json_value(o.ty, v)))),
+        )?;
+        match row.record.json() {
+            Some(m) => map.serialize_entry(
+                "input",
+                &obj(self.schema.input.iter().enumerate().map(|(i, name)| {
+                    let value = row
+                        .column_map
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .and_then(|c| row.columns.get(c))
+                        .and_then(|k| m.get(k))
+                        .unwrap_or(&J::Null);
+                    (name, value)
+                })),
+            )?,
+            None => map.serialize_entry(
+                "input",
+                &obj(self
+                    .schema
+                    .input
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| (name, row.input_text(i)))),
+            )?,
+        }
+        if row.trace.is_some() {
+            map.serialize_entry("explain", &row.to_json(self.schema)["explain"])?;
+        }
+        map.end()
+    }
+}
+
 /// A number as JSON: integers without a fraction, others rounded like text.
 pub fn json_number(n: f64) -> serde_json::Value {
     let text = format_number(n);
@@ -362,7 +466,13 @@ impl Formatter {
                 if self.format == Format::Json && !chunk.json.is_empty() {
                     chunk.json.extend_from_slice(b",\n  ");
                 }
-                serde_json::to_writer(&mut chunk.json, &row.to_json(&self.schema))?;
+                serde_json::to_writer(
+                    &mut chunk.json,
+                    &JsonRow {
+                        row,
+                        schema: &self.schema,
+                    },
+                )?;
                 if self.format == Format::Ndjson {
                     chunk.json.push(b'\n');
                 }
