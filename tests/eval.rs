@@ -179,6 +179,15 @@ fn membership() {
         ("a in [b, 4]", "a=3;b=3", "true"),
         ("a in [b, 4]", "a=3", "missing"),
         ("a in [b, 3]", "a=3", "true"),
+        ("lower(t) in [\"invoice processing\"]", "t=Invoice Processing", "true"),
+        ("lower(t) not in [\"invoice processing\"]", "t=Invoice Processing", "false"),
+        ("lower(t) in [\"école\"]", "t=ÉCOLE", "true"),
+        ("lower(t) in [\"x\"]", "", "missing"),
+        (
+            "lower(t) in [\"a very long category name that is longer than sixty-four bytes in all\"]",
+            "t=A Very Long Category Name That Is Longer Than Sixty-Four Bytes In All",
+            "true",
+        ),
     ];
     for (expr, values, want) in cases {
         assert_eq!(eval(expr, values), want, "{expr} with {values}");

@@ -193,6 +193,25 @@ impl Program {
                 negated,
                 ..
             } => {
+                // `lower(x) in [...]` over short ASCII text: lower-case on
+                // the stack instead of allocating a string per task.
+                if let (Node::Call(Func::Lower, args, _), InSet::Text(members)) = (value.as_ref(), set)
+                    && let [arg] = args.as_slice()
+                {
+                    let v = self.eval(arg, env)?;
+                    let Value::Text(t) = &v else { return Ok(Value::Missing) };
+                    let mut buf = [0u8; 64];
+                    if t.is_ascii()
+                        && let Some(dst) = buf.get_mut(..t.len())
+                    {
+                        dst.copy_from_slice(t.as_bytes());
+                        dst.make_ascii_lowercase();
+                        if let Ok(lowered) = std::str::from_utf8(dst) {
+                            return Ok(Value::Bool(members.contains(lowered) != *negated));
+                        }
+                    }
+                    return Ok(Value::Bool(members.contains(t.to_lowercase().as_str()) != *negated));
+                }
                 let v = self.eval(value, env)?;
                 if v.is_missing() {
                     return Ok(Value::Missing);
