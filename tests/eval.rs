@@ -179,8 +179,16 @@ fn membership() {
         ("a in [b, 4]", "a=3;b=3", "true"),
         ("a in [b, 4]", "a=3", "missing"),
         ("a in [b, 3]", "a=3", "true"),
-        ("lower(t) in [\"invoice processing\"]", "t=Invoice Processing", "true"),
-        ("lower(t) not in [\"invoice processing\"]", "t=Invoice Processing", "false"),
+        (
+            "lower(t) in [\"invoice processing\"]",
+            "t=Invoice Processing",
+            "true",
+        ),
+        (
+            "lower(t) not in [\"invoice processing\"]",
+            "t=Invoice Processing",
+            "false",
+        ),
         ("lower(t) in [\"école\"]", "t=ÉCOLE", "true"),
         ("lower(t) in [\"x\"]", "", "missing"),
         (

@@ -55,16 +55,34 @@ impl Task<'_> {
             // Collecting an empty vector in place reuses its allocation.
             v.into_iter().map(Value::into_owned).collect()
         }
+        // Lets and outputs hold owned values: kept, so the next task can
+        // reuse their text buffers.
+        fn keep(v: Vec<Value<'_>>) -> Vec<Value<'static>> {
+            v.into_iter().map(Value::into_owned).collect()
+        }
         Task {
             fields: empty(self.fields),
-            lets: empty(self.lets),
+            lets: keep(self.lets),
             scores: self.scores,
             unclamped: self.unclamped,
             label: None,
             label_line: None,
-            outputs: empty(self.outputs),
+            outputs: keep(self.outputs),
             fired: self.fired,
         }
+    }
+}
+
+/// An owned copy of `new`, written into the text buffer of `old` when both
+/// are text, so storing a text value does not allocate on every task.
+fn reuse(old: Option<Value<'_>>, new: Value<'_>) -> Value<'static> {
+    match (old, new) {
+        (Some(Value::Text(Cow::Owned(mut buf))), Value::Text(t)) => {
+            buf.clear();
+            buf.push_str(&t);
+            Value::Text(Cow::Owned(buf))
+        }
+        (_, new) => new.into_owned(),
     }
 }
 
@@ -195,11 +213,14 @@ impl Program {
             } => {
                 // `lower(x) in [...]` over short ASCII text: lower-case on
                 // the stack instead of allocating a string per task.
-                if let (Node::Call(Func::Lower, args, _), InSet::Text(members)) = (value.as_ref(), set)
+                if let (Node::Call(Func::Lower, args, _), InSet::Text(members)) =
+                    (value.as_ref(), set)
                     && let [arg] = args.as_slice()
                 {
                     let v = self.eval(arg, env)?;
-                    let Value::Text(t) = &v else { return Ok(Value::Missing) };
+                    let Value::Text(t) = &v else {
+                        return Ok(Value::Missing);
+                    };
                     let mut buf = [0u8; 64];
                     if t.is_ascii()
                         && let Some(dst) = buf.get_mut(..t.len())
@@ -210,7 +231,9 @@ impl Program {
                             return Ok(Value::Bool(members.contains(lowered) != *negated));
                         }
                     }
-                    return Ok(Value::Bool(members.contains(t.to_lowercase().as_str()) != *negated));
+                    return Ok(Value::Bool(
+                        members.contains(t.to_lowercase().as_str()) != *negated,
+                    ));
                 }
                 let v = self.eval(value, env)?;
                 if v.is_missing() {
@@ -490,16 +513,20 @@ impl Program {
         mut trace: Option<&mut Vec<RuleTrace>>,
     ) -> Result<(), TaskError> {
         task.lets.resize(self.lets.len(), Value::Missing);
-        task.outputs.clear();
         task.outputs.resize(self.outputs.len(), Value::Missing);
         for &i in &self.let_order {
             let Some(decl) = self.lets.get(i as usize) else {
                 continue;
             };
+            // A let never reads itself, so its slot can be emptied first.
+            let old = task
+                .lets
+                .get_mut(i as usize)
+                .map(|s| std::mem::replace(s, Value::Missing));
             let v = self
                 .eval(&decl.node, Env::task(task, today))
-                .map_err(|e| TaskError::new(format!("let `{}`", decl.name), e))?
-                .into_owned();
+                .map_err(|e| TaskError::new(format!("let `{}`", decl.name), e))?;
+            let v = reuse(old, v);
             if let Some(slot) = task.lets.get_mut(i as usize) {
                 *slot = v;
             }
@@ -587,10 +614,14 @@ impl Program {
             let Some(decl) = self.outputs.get(i as usize) else {
                 continue;
             };
+            let old = task
+                .outputs
+                .get_mut(i as usize)
+                .map(|s| std::mem::replace(s, Value::Missing));
             let v = self
                 .eval(&decl.node, Env::task(task, today))
-                .map_err(|e| TaskError::new(format!("output `{}`", decl.name), e))?
-                .into_owned();
+                .map_err(|e| TaskError::new(format!("output `{}`", decl.name), e))?;
+            let v = reuse(old, v);
             if let Some(slot) = task.outputs.get_mut(i as usize) {
                 *slot = v;
             }
