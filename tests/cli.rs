@@ -568,3 +568,47 @@ fn fmt_checks_rewrites_and_reads_standard_input() {
         run.stdout
     );
 }
+
+#[test]
+fn a_waiver_lets_the_violation_pass_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = std::fs::read_to_string("examples/tasks.csv").unwrap();
+    csv.push_str("T999,Customer bank detail updates,Finance,Data entry,160,30,none,false,high,0.95,false,true,1,false,false,\n");
+    let tasks = dir.path().join("tasks.csv");
+    std::fs::write(&tasks, &csv).unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::copy("rules/default.rules", rules.join("default.rules")).unwrap();
+    let waiver = |expires: &str| {
+        format!(
+            "waiver \"sensitive data stays in-house\" {{\n    tasks   [\"T999\"]\n    reason  \"the provider holds ISO 27001 and a signed DPA\"\n    owner   \"legal@example.com\"\n    expires {expires}\n}}\n"
+        )
+    };
+    let (rules_arg, tasks_arg) = (rules.to_str().unwrap(), tasks.to_str().unwrap());
+    for format in ["text", "json", "junit", "github", "sarif"] {
+        let run = outsort(&["check", "-r", rules_arg, tasks_arg, "-f", format, TODAY]);
+        assert_eq!(run.code, 1, "{format}: the violation fails the check");
+        assert!(
+            run.stdout.contains("T999"),
+            "{format} names the task: {}",
+            run.stdout
+        );
+    }
+    std::fs::write(rules.join("waivers.rules"), waiver("2027-06-30")).unwrap();
+    let run = outsort(&["check", "-r", rules_arg, tasks_arg, TODAY]);
+    assert_eq!(run.code, 0, "a valid waiver exempts it: {}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("waived \"sensitive data stays in-house\""),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(rules.join("waivers.rules"), waiver("2026-11-27")).unwrap();
+    let run = outsort(&["check", "-r", rules_arg, tasks_arg, TODAY]);
+    assert_eq!(run.code, 1, "an expired waiver fails: {}", run.stdout);
+    assert!(
+        run.stdout.contains("expired on 2026-11-27"),
+        "{}",
+        run.stdout
+    );
+}
