@@ -141,3 +141,40 @@ fn a_header_over_the_size_bound_is_fatal() {
         .unwrap_err();
     assert!(err.to_string().contains("larger than 32 MiB"), "{err}");
 }
+
+/// Each `matches` compiled its own regex of up to 1 MiB: 2,000 of them in
+/// 60 KB of rule file took 700 MB. Patterns used again share one compiled
+/// regex, and a rule set holds at most 256 different ones.
+#[test]
+fn regular_expressions_are_bounded_per_rule_set() {
+    let mut text = String::from("input { id: text  name: text }\n");
+    for i in 0..1000 {
+        text.push_str(&format!("let same{i} = matches(name, \"\\\\w{{5}}x\")\n"));
+    }
+    let program = outsort::load_str("re.rules", &text).expect("one pattern 1000 times");
+    assert_eq!(program.lets.len(), 1000);
+
+    let mut text = String::from("input { id: text  name: text }\n");
+    for i in 0..300 {
+        text.push_str(&format!("let m{i} = matches(name, \"x{i}\")\n"));
+    }
+    let err = outsort::load_str("re.rules", &text)
+        .map(|_| ())
+        .unwrap_err();
+    let limits: Vec<_> = err
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "limit")
+        .collect();
+    assert_eq!(limits.len(), 300 - outsort::check::expr::MAX_REGEXES);
+    assert_eq!(
+        limits[0].message,
+        "more than 256 different regular expressions in the rule set"
+    );
+    assert!(
+        err.render(outsort::diag::Style::Plain)
+            .contains("re.rules:258:"),
+        "{}",
+        err.render(outsort::diag::Style::Plain)
+    );
+}
