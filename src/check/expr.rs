@@ -9,6 +9,12 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::value::Value;
 use std::collections::HashSet;
 
+/// The compiled size allowed to one regular expression of `matches`.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Different regular expressions allowed in one rule set, so that a rule
+/// file cannot make loading hold gigabytes of compiled regexes.
+pub const MAX_REGEXES: usize = 256;
+
 /// Where an expression stands, which decides what it may read (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -1037,16 +1043,39 @@ impl<'a> Checker<'a> {
             );
             return Typed::error();
         };
+        if let Some(r) = self.regexes.get(re.as_str()) {
+            return Typed::new(
+                Node::Matches(Box::new(t.node), Box::new(r.clone()), span),
+                Ty::Bool,
+                t.maybe,
+            );
+        }
+        if self.regexes.len() >= MAX_REGEXES {
+            self.diags.push(
+                Diagnostic::error(
+                    "limit",
+                    format!(
+                        "more than {MAX_REGEXES} different regular expressions in the rule set"
+                    ),
+                )
+                .at(pattern.span)
+                .help("each may take up to 1 MiB compiled; combine patterns with `|`"),
+            );
+            return Typed::error();
+        }
         match regex::RegexBuilder::new(re)
-            .size_limit(1 << 20)
+            .size_limit(REGEX_SIZE_LIMIT)
             .nest_limit(64)
             .build()
         {
-            Ok(r) => Typed::new(
-                Node::Matches(Box::new(t.node), Box::new(r), span),
-                Ty::Bool,
-                t.maybe,
-            ),
+            Ok(r) => {
+                self.regexes.insert(re.to_string(), r.clone());
+                Typed::new(
+                    Node::Matches(Box::new(t.node), Box::new(r), span),
+                    Ty::Bool,
+                    t.maybe,
+                )
+            }
             Err(err) => {
                 let detail = err.to_string();
                 let last = detail

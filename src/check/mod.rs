@@ -91,6 +91,9 @@ pub(crate) struct Checker<'a> {
     lets: Computeds<'a>,
     outputs: Computeds<'a>,
     metrics: Computeds<'a>,
+    /// The regular expressions compiled so far, by pattern: a pattern used
+    /// again shares its compiled form, and their number is bounded.
+    pub(crate) regexes: HashMap<String, regex::Regex>,
 }
 
 /// Checks a rule set and compiles it. Returns the program when there is no
@@ -119,6 +122,7 @@ pub fn check(rs: &RuleSet, sources: Arc<Sources>) -> (Option<Program>, Vec<Diagn
         lets: Computeds::new(lets),
         outputs: Computeds::new(outputs),
         metrics: Computeds::new(metrics),
+        regexes: HashMap::new(),
     };
     let program = c.run(rs, sources);
     let mut diags = c.diags;

@@ -13,12 +13,15 @@
 //! **Memory.** The `csv` crate buffers a whole record, so an unclosed quote
 //! could make one record of the rest of the file. The tracker counts the bytes
 //! and delimiters handed out since the last record and fails the stream (a
-//! fatal error) past [`MAX_RECORD_BYTES`] bytes or [`MAX_RECORD_DELIMITERS`]
+//! row error) past [`MAX_RECORD_BYTES`] bytes or [`MAX_RECORD_DELIMITERS`]
 //! delimiters: one record never holds more than about 32 MiB of cell bytes and
-//! a million cell bounds. Below those bounds, a cell over [`MAX_FIELD_BYTES`]
-//! or a row over [`MAX_CELLS`] cells is a row error.
+//! a million cell bounds. The tracker follows the quoting as `csv_core` reads
+//! it, so it can then discard the rest of the record without holding it and
+//! reading goes on with the next one; a quote left open discards the rest of
+//! the input, and the row error says so. Below those bounds, a cell over
+//! [`MAX_FIELD_BYTES`] or a row over [`MAX_CELLS`] cells is a row error.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Seek};
 
 use ::csv::ByteRecord;
 
@@ -147,6 +150,74 @@ pub(crate) struct LineTracker<R> {
     /// The first line after the last mark.
     mark_line: u64,
     over_limit: bool,
+    /// The quoting state at the end of what was handed out.
+    quoting: Quoting,
+    /// Set when a record over the bounds was discarded: whether the input
+    /// ended inside its quotes.
+    skipped: Option<bool>,
+}
+
+/// Where the `csv` crate's parser is in a record, as `csv_core` reads CSV
+/// with the settings used here (a quote opens a quoted cell only at its
+/// start; a doubled quote inside one is a quote; no escape character, no
+/// comments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    StartOfCell,
+    InCell,
+    InQuotes,
+    /// A quote inside a quoted cell: its end, or the first of a doubled one.
+    QuoteInQuotes,
+}
+
+impl Quoting {
+    /// The state after `chunk`, and whether a line break in it ended the
+    /// record (chunks hold at most one line break, at their end).
+    fn after(self, chunk: &[u8], delimiter: u8) -> (Quoting, bool) {
+        let Some(&last) = chunk.last() else {
+            return (self, false);
+        };
+        let is_break = |b: u8| b == b'\n' || b == b'\r';
+        if !chunk.contains(&b'"') {
+            match self {
+                Quoting::InQuotes => return (self, false),
+                Quoting::StartOfCell | Quoting::InCell => {
+                    return match last {
+                        b if is_break(b) => (Quoting::StartOfCell, true),
+                        b if b == delimiter => (Quoting::StartOfCell, false),
+                        _ => (Quoting::InCell, false),
+                    };
+                }
+                Quoting::QuoteInQuotes => {}
+            }
+        }
+        let mut state = self;
+        let mut ended = false;
+        for &b in chunk {
+            state = match (state, b) {
+                (Quoting::InQuotes, b'"') => Quoting::QuoteInQuotes,
+                (Quoting::InQuotes, _) => Quoting::InQuotes,
+                (Quoting::QuoteInQuotes | Quoting::StartOfCell, b'"') => Quoting::InQuotes,
+                (_, b) if is_break(b) => {
+                    ended = true;
+                    Quoting::StartOfCell
+                }
+                (_, b) if b == delimiter => Quoting::StartOfCell,
+                _ => Quoting::InCell,
+            };
+        }
+        (state, ended)
+    }
+}
+
+/// The length of the chunk at the start of `window`: up to and including its
+/// first line break (CRLF when both bytes are at hand).
+fn chunk_len(window: &[u8]) -> usize {
+    match window.iter().position(|&b| b == b'\n' || b == b'\r') {
+        Some(p) if window.get(p) == Some(&b'\r') && window.get(p + 1) == Some(&b'\n') => p + 2,
+        Some(p) => p + 1,
+        None => window.len(),
+    }
 }
 
 impl<R: BufRead> LineTracker<R> {
@@ -161,6 +232,8 @@ impl<R: BufRead> LineTracker<R> {
             delimiters: 0,
             mark_line: 1,
             over_limit: false,
+            quoting: Quoting::StartOfCell,
+            skipped: None,
         }
     }
 
@@ -168,7 +241,43 @@ impl<R: BufRead> LineTracker<R> {
     fn mark(&mut self) {
         self.bytes = 0;
         self.delimiters = 0;
+        self.quoting = Quoting::StartOfCell;
         self.mark_line = self.newlines + u64::from(self.pending_cr) + 1;
+    }
+
+    /// The end of the input was reached.
+    fn reached_eof(&mut self) {
+        self.eof = true;
+        if self.pending_cr {
+            self.pending_cr = false;
+            self.newlines += 1;
+        }
+    }
+
+    /// Discards the rest of a record over the bounds, one line at a time,
+    /// counting lines as usual; `ended` says the last chunk handed out ended it.
+    fn skip_record(&mut self, mut ended: bool) -> io::Result<()> {
+        while !ended {
+            let avail = self.inner.fill_buf()?;
+            if avail.is_empty() {
+                self.reached_eof();
+                self.skipped = Some(self.quoting == Quoting::InQuotes);
+                return Ok(());
+            }
+            let take = chunk_len(avail);
+            let chunk = avail.get(..take).unwrap_or(avail);
+            let (quoting, end) = self.quoting.after(chunk, self.delimiter);
+            if self.pending_cr && chunk.first() != Some(&b'\n') {
+                self.newlines += 1;
+            }
+            self.newlines += u64::from(chunk.last() == Some(&b'\n'));
+            self.pending_cr = chunk.last() == Some(&b'\r');
+            self.quoting = quoting;
+            ended = end;
+            self.inner.consume(take);
+        }
+        self.skipped = Some(false);
+        Ok(())
     }
 
     /// The line on which the record just parsed ends.
@@ -213,38 +322,44 @@ impl<R: BufRead> Read for LineTracker<R> {
         }
         let avail = self.inner.fill_buf()?;
         if avail.is_empty() {
-            self.eof = true;
-            if self.pending_cr {
-                self.pending_cr = false;
-                self.newlines += 1;
-            }
+            self.reached_eof();
             return Ok(0);
         }
         let window = avail.get(..out.len().min(avail.len())).unwrap_or(avail);
-        let take = match window.iter().position(|&b| b == b'\n' || b == b'\r') {
-            Some(p) if window.get(p) == Some(&b'\r') && window.get(p + 1) == Some(&b'\n') => p + 2,
-            Some(p) => p + 1,
-            None => window.len(),
-        };
+        let take = chunk_len(window);
         let chunk = window.get(..take).unwrap_or(window);
         for (d, s) in out.iter_mut().zip(chunk) {
             *d = *s;
         }
+        let delimiter = self.delimiter;
+        self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
+        let (quoting, ended) = self.quoting.after(chunk, delimiter);
+        self.quoting = quoting;
         if self.pending_cr && chunk.first() != Some(&b'\n') {
             // The CR that ended the previous chunk was a line break of its own.
             self.newlines += 1;
         }
-        let delimiter = self.delimiter;
-        self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
         self.newlines += u64::from(chunk.last() == Some(&b'\n'));
         self.pending_cr = chunk.last() == Some(&b'\r');
         self.bytes += take as u64;
         self.inner.consume(take);
         if self.bytes > MAX_RECORD_BYTES || self.delimiters > MAX_RECORD_DELIMITERS {
             self.over_limit = true;
+            self.skip_record(ended)?;
             return Err(io::Error::other("record too large"));
         }
         Ok(take)
+    }
+}
+
+/// Seeking is only "stay here": what the `csv` crate needs to reset its
+/// parser after a record over the bounds was discarded.
+impl<R: BufRead> Seek for LineTracker<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match pos {
+            io::SeekFrom::Current(0) => Ok(0),
+            _ => Err(io::Error::other("the input cannot seek")),
+        }
     }
 }
 
@@ -291,9 +406,17 @@ impl CsvReader {
             done: false,
         };
         let mut header = ByteRecord::new();
-        let line = match reader.read_raw(&mut header)? {
-            Some(line) => line,
-            None => return Err(InputError::new(name, None, InputErrorKind::NoHeader)),
+        let line = match reader.read_raw(&mut header, true) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Err(InputError::new(name, None, InputErrorKind::NoHeader)),
+            Err(ReadError::Fatal(e)) => return Err(e),
+            Err(ReadError::Row(e)) => {
+                return Err(InputError::new(
+                    name,
+                    Some(e.line),
+                    InputErrorKind::TooLarge(e.message),
+                ));
+            }
         };
         if header.len() > MAX_CELLS {
             return Err(InputError::new(
@@ -336,7 +459,9 @@ impl CsvReader {
     }
 
     /// Parses the next record into `rec`, returning the line where it starts.
-    fn read_raw(&mut self, rec: &mut ByteRecord) -> Result<Option<u64>, InputError> {
+    /// A data record over the bounds is discarded and is a row error; the
+    /// header over them is fatal.
+    fn read_raw(&mut self, rec: &mut ByteRecord, header: bool) -> Result<Option<u64>, ReadError> {
         self.csv.get_mut().mark();
         match self.csv.read_byte_record(rec) {
             Ok(false) => Ok(None),
@@ -349,23 +474,54 @@ impl CsvReader {
             Err(e) => {
                 let tracker = self.csv.get_ref();
                 if tracker.over_limit {
-                    let message = format!(
-                        "the record starting here is larger than {} MiB or has more than {} cells; \
-                         is a quote left open?",
+                    let line = tracker.mark_line;
+                    let limits = format!(
+                        "larger than {} MiB or has more than {} cells",
                         MAX_RECORD_BYTES >> 20,
                         MAX_RECORD_DELIMITERS
                     );
-                    return Err(InputError::new(
+                    let skipped = tracker.skipped;
+                    let last = tracker.newlines.max(line);
+                    if !header && let Some(open_quote) = skipped {
+                        let tracker = self.csv.get_mut();
+                        tracker.over_limit = false;
+                        tracker.skipped = None;
+                        // The parser is mid-record: start it afresh where the
+                        // tracker stopped discarding.
+                        let reset = self
+                            .csv
+                            .seek_raw(io::SeekFrom::Current(0), ::csv::Position::new());
+                        if reset.is_ok() {
+                            let message = if open_quote {
+                                format!(
+                                    "the row is {limits}, and a quote opened in it is never \
+                                     closed: the rest of the input was skipped"
+                                )
+                            } else if last > line {
+                                format!("the row is {limits}; lines {line} to {last} were skipped")
+                            } else {
+                                format!("the row is {limits}; it was skipped")
+                            };
+                            return Err(ReadError::Row(RowError::new(
+                                &self.info.name,
+                                line,
+                                message,
+                            )));
+                        }
+                    }
+                    let message =
+                        format!("the record starting here is {limits}; is a quote left open?");
+                    return Err(ReadError::Fatal(InputError::new(
                         &self.info.name,
-                        Some(tracker.mark_line),
+                        Some(line),
                         InputErrorKind::TooLarge(message),
-                    ));
+                    )));
                 }
                 let io = match e.into_kind() {
                     ::csv::ErrorKind::Io(io) => io,
                     other => io::Error::other(format!("{other:?}")),
                 };
-                Err(InputError::io(&self.info.name, io))
+                Err(ReadError::Fatal(InputError::io(&self.info.name, io)))
             }
         }
     }
@@ -379,15 +535,16 @@ impl CsvReader {
         }
         let header_len = self.info.columns.len();
         loop {
-            let line = match self.read_raw(rec.csv_buffer()) {
+            let line = match self.read_raw(rec.csv_buffer(), false) {
                 Ok(Some(line)) => line,
                 Ok(None) => {
                     self.done = true;
                     return Ok(false);
                 }
+                Err(ReadError::Row(e)) => return Err(ReadError::Row(e)),
                 Err(e) => {
                     self.done = true;
-                    return Err(ReadError::Fatal(e));
+                    return Err(e);
                 }
             };
             rec.line = line;

@@ -38,6 +38,11 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 pub struct Lowerer {
     pub file: FileId,
     pub offset: usize,
+    /// The `if` expressions around the one being lowered. Brackets and
+    /// prefix operators are bounded before parsing; `if` chains are not, so
+    /// their depth is checked on the way down, before lowering (which is
+    /// linear in the text of each level) could take quadratic time.
+    pub if_depth: u32,
 }
 
 /// An expression with the depth of its tree, to enforce [`MAX_DEPTH`].
@@ -693,9 +698,16 @@ impl Lowerer {
                 self.expr(inner)
             }
             Rule::if_expr => {
+                if self.if_depth >= MAX_DEPTH {
+                    return Err(self.too_deep(span));
+                }
+                let inner = Lowerer {
+                    if_depth: self.if_depth + 1,
+                    ..*self
+                };
                 let mut parts = Self::significant(pair.into_inner());
                 let mut part = || -> Result<Deep> {
-                    self.expr(parts.next().ok_or_else(|| internal("`if`", span))?)
+                    inner.expr(parts.next().ok_or_else(|| internal("`if`", span))?)
                 };
                 let (c, dc) = part()?;
                 let (a, da) = part()?;

@@ -20,6 +20,10 @@ pub struct Grammar;
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// The deepest nesting of expressions (operators, calls, brackets) allowed.
 pub const MAX_DEPTH: u32 = 128;
+/// Syntax errors reported in one file before the rest of it is left unread:
+/// pest's error positions cost time linear in the rest of the file, so an
+/// error on every line of a big file would take quadratic time.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
 
 /// Declaration keywords that start a top-level item; error recovery resumes at
 /// the next line that starts with one of them.
@@ -46,20 +50,22 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
         .collect();
     let mut items = Vec::new();
     let mut offset = 0;
+    let mut syntax_errors = 0;
     // Where the last declaration started and ended, and whether it parsed.
     let mut last: Option<(usize, usize, bool)> = None;
     while offset < text.len() {
         let rest = &text[offset..];
-        // Only white space and comments left? (Checked here rather than with
-        // the grammar: a failed pest parse costs time in the size of `rest`,
-        // which would make loading quadratic in the file's length.)
-        if only_trivia(rest) {
+        if only_blank(rest) {
             break;
         }
         match Grammar::parse(Rule::item_only, rest) {
             Ok(mut pairs) => {
                 let Some(top) = pairs.next() else { break };
-                let lowerer = lower::Lowerer { file, offset };
+                let lowerer = lower::Lowerer {
+                    file,
+                    offset,
+                    if_depth: 0,
+                };
                 let mut end = offset + top.as_span().end();
                 if let Some(pair) = top.into_inner().next() {
                     end = offset + pair.as_span().end();
@@ -80,6 +86,18 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
                 offset = end;
             }
             Err(err) => {
+                syntax_errors += 1;
+                if syntax_errors > MAX_SYNTAX_ERRORS {
+                    diags.push(
+                        Diagnostic::error(
+                            "syntax",
+                            format!("more than {MAX_SYNTAX_ERRORS} syntax errors; the rest of the file was not read"),
+                        )
+                        .at(Span::new(file, offset, offset))
+                        .help("fix the errors above first"),
+                    );
+                    break;
+                }
                 let at = match err.location {
                     InputLocation::Pos(p) => p,
                     InputLocation::Span((s, _)) => s,
@@ -117,6 +135,23 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
         }
     }
     (items, diags)
+}
+
+/// Whether `text` holds only white space and comments, as the grammar's
+/// `WHITESPACE` and `COMMENT` say. (Asking pest is linear in the rest of the
+/// file when it fails, once per declaration.)
+fn only_blank(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
+        match rest.strip_prefix('#') {
+            Some(comment) => match comment.find('\n') {
+                Some(end) => rest = &comment[end..],
+                None => return true,
+            },
+            None => return rest.is_empty(),
+        }
+    }
 }
 
 /// When a syntax error falls on a line that starts a new declaration, the
@@ -169,14 +204,6 @@ fn cut_short(file: FileId, text: &str, offset: usize, pos: usize) -> Option<Diag
 fn first_code(text: &str, pos: usize) -> usize {
     let rest = text.get(pos..).unwrap_or("");
     pos + (rest.len() - rest.trim_start().len())
-}
-
-/// Whether `text` holds nothing but white space and comments.
-fn only_trivia(text: &str) -> bool {
-    text.lines().all(|line| {
-        let t = line.trim_start_matches([' ', '\t', '\r', '\u{feff}']);
-        t.is_empty() || t.starts_with('#')
-    })
 }
 
 /// The byte offset of the next line after `from` whose first word is a
