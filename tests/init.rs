@@ -59,7 +59,11 @@ fn draft_and_use(export: &str, options: &[&str]) -> String {
     let test = outsort(&["test", "-r", rules]);
     assert_eq!(test.code, 0, "{export}: {}{}", test.stdout, test.stderr);
     let fmt = outsort(&["fmt", "--check", rules]);
-    assert_eq!(fmt.code, 0, "{export}: the draft is not in the canonical layout:\n{}", fmt.stdout);
+    assert_eq!(
+        fmt.code, 0,
+        "{export}: the draft is not in the canonical layout:\n{}",
+        fmt.stdout
+    );
     let lint = outsort(&["lint", "-r", rules]);
     assert_eq!(lint.code, 0, "{export}: {}{}", lint.stdout, lint.stderr);
     let mut args = vec!["classify", "-r", rules, export, "-f", "csv"];
