@@ -183,7 +183,19 @@ pub fn draft(sample: &Sample) -> Result<String, InitError> {
     let placeholder = plan.render("in_house");
     let program = check(&placeholder, "does not load")?;
     let label = first_label(&program).unwrap_or_else(|| "in_house".to_string());
+    // The formatter lays the draft out, so it is canonical by construction.
     let text = plan.render(&label);
+    let text = crate::fmt::format_source(&text).map_err(|diagnostics| {
+        let mut sources = crate::diag::Sources::new();
+        sources.add("<draft>", text.clone());
+        InitError::Draft(
+            Box::new(LoadError {
+                diagnostics,
+                sources: std::sync::Arc::new(sources),
+            }),
+            "does not parse".into(),
+        )
+    })?;
     let program = check(&text, "does not load")?;
     let report = crate::testing::run_tests(&program, None, 0);
     if report.failed() > 0 {
@@ -1684,7 +1696,17 @@ impl Plan {
                 ]
             })
             .collect();
-        let codes = align(&rows);
+        // One space between cells; the formatter aligns the columns.
+        let codes: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .filter(|c| !c.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
         let comments: Vec<Option<String>> = self
             .fields
             .iter()
@@ -1697,83 +1719,18 @@ impl Plan {
                 }
             })
             .collect();
-        let comment_col = codes
-            .iter()
-            .zip(&comments)
-            .filter(|(_, c)| c.is_some())
-            .map(|(code, _)| code.chars().count())
-            .filter(|&w| w <= CODE_CAP)
-            .max()
-            .map_or(0, |w| w + 2);
         out.push_str("input {\n");
         for (code, comment) in codes.iter().zip(&comments) {
             out.push_str("    ");
             out.push_str(code);
             if let Some(c) = comment {
-                let pad = comment_col.saturating_sub(code.chars().count()).max(2);
-                out.push_str(&" ".repeat(pad));
+                out.push_str("  ");
                 out.push_str(c);
             }
             out.push('\n');
         }
         out.push_str("}\n");
     }
-}
-
-/// A type or default wider than this does not widen its column in `input`:
-/// its row goes on after one space.
-const CELL_CAP: usize = 20;
-/// Trailing comments in `input` line up after the rows up to this wide.
-const CODE_CAP: usize = 64;
-
-/// The cells of `input` rows (`name:`, type, default, `from`) in aligned
-/// columns, as the formatter lays them out: a column is as wide as its
-/// widest cell among the rows with something after it, cells wider than
-/// [`CELL_CAP`] aside (past the name), whose rows go on unaligned.
-fn align(rows: &[[String; 4]]) -> Vec<String> {
-    let later = |r: &[String; 4], j: usize| r.iter().skip(j + 1).any(|c| !c.is_empty());
-    let cell_w = |r: &[String; 4], j: usize| r.get(j).map_or(0, |c| c.chars().count());
-    let mut codes = vec![String::new(); rows.len()];
-    let mut aligned = vec![true; rows.len()];
-    let mut done = vec![false; rows.len()];
-    for j in 0..4 {
-        let w = rows
-            .iter()
-            .zip(&aligned)
-            .filter(|(r, a)| **a && later(r, j))
-            .map(|(r, _)| cell_w(r, j))
-            .filter(|&w| j == 0 || w <= CELL_CAP)
-            .max()
-            .unwrap_or(0);
-        for (((row, code), ok), fin) in rows
-            .iter()
-            .zip(codes.iter_mut())
-            .zip(aligned.iter_mut())
-            .zip(done.iter_mut())
-        {
-            if *fin {
-                continue;
-            }
-            let cell = row.get(j).map_or("", String::as_str);
-            if !later(row, j) {
-                code.push_str(cell);
-                *fin = true;
-                continue;
-            }
-            if cell.is_empty() && (w == 0 || !*ok) {
-                continue;
-            }
-            code.push_str(cell);
-            let cw = cell.chars().count();
-            if *ok && cw <= w {
-                code.push_str(&" ".repeat(w - cw + 1));
-            } else {
-                *ok = false;
-                code.push(' ');
-            }
-        }
-    }
-    codes
 }
 
 /// A label line, `because` on the next line when the whole does not fit.
