@@ -584,6 +584,12 @@ impl CsvReader {
             );
             return Err(RowError::new(name, line, message));
         }
+        // Most records are plain ASCII: valid UTF-8 in every cell, and no
+        // cell larger than the whole record; one pass over the bytes says so.
+        let all = cells.as_slice();
+        if all.len() <= MAX_FIELD_BYTES && all.is_ascii() {
+            return Ok(());
+        }
         for (i, cell) in cells.iter().enumerate() {
             let column = || column_label(&self.info.columns, i);
             if cell.len() > MAX_FIELD_BYTES {
