@@ -55,7 +55,10 @@ fn the_readme_quick_start_classifies_the_sample() {
 #[test]
 fn the_readme_rule_example_loads_and_its_test_passes() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let section = readme.split("## The rule language in brief").nth(1).unwrap();
+    let section = readme
+        .split("## The rule language in brief")
+        .nth(1)
+        .unwrap();
     let code = section.split("```\n").nth(1).unwrap();
     let program = outsort::load_str("README.md", code).unwrap_or_else(|e| panic!("{e}"));
     let report = outsort::testing::run_tests(&program, None, 0);
