@@ -128,7 +128,13 @@ fn small(input: &str) -> Run {
 
 #[test]
 fn row_errors_name_file_line_column_and_value() {
-    for case in ["bad_number", "bad_enum", "ragged", "invalid_utf8"] {
+    for case in [
+        "bad_number",
+        "bad_enum",
+        "ragged",
+        "invalid_utf8",
+        "unclosed_quote",
+    ] {
         let run = small(&format!("tests/fixtures/classify/{case}.csv"));
         assert_eq!(run.code, 2, "{case}");
         insta::assert_snapshot!(

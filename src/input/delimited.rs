@@ -577,10 +577,18 @@ impl CsvReader {
             ));
         }
         if cells.len() != header_len {
+            // Too few cells, one of them spanning lines: most likely a quote
+            // that was never closed swallowed the rows after it.
+            let open_quote = cells.len() < header_len && cells.iter().any(|c| c.contains(&b'\n'));
             let message = format!(
-                "the row has {} cells, the header has {}",
+                "the row has {} cells, the header has {}{}",
                 cells.len(),
-                header_len
+                header_len,
+                if open_quote {
+                    "; a quote in it may never be closed, which joins the lines after it into one cell"
+                } else {
+                    ""
+                }
             );
             return Err(RowError::new(name, line, message));
         }
