@@ -39,13 +39,20 @@ impl From<Exit> for ExitCode {
 
 const EXAMPLES: &str = "\
 Examples:
-  outsort classify examples/tasks.csv                 label tasks with the built-in rules
-  outsort classify -r my.rules export.csv -o out.csv  your rules, results to a file
-  outsort check -r rules/ tasks.csv -f github         the CI gate, annotations on the CSV lines
-  outsort test -r rules/ --min-coverage 90            run the rule set's tests
-  outsort explain tasks.csv --task T012               why a task got its label
-  outsort diff --before old.rules --after new.rules tasks.csv   who changes label
-  outsort init export.csv > my.rules                  a starter rule file for an export";
+  outsort classify examples/tasks.csv
+      label tasks with the built-in rules
+  outsort classify -r my.rules export.csv -o out.csv
+      your rules, results to a file
+  outsort check -r rules/ tasks.csv -f github
+      the CI gate, with annotations on the CSV lines
+  outsort test -r rules/ --min-coverage 90
+      run the rule set's tests
+  outsort explain tasks.csv --task T012
+      why a task got its label, and what would change it
+  outsort diff --before old.rules --after new.rules tasks.csv
+      who changes label between two versions of the rules
+  outsort init export.csv > my.rules
+      a starter rule file for an export";
 
 /// Score business tasks for knowledge intensity, strategic value and
 /// outsourceability, and label each BPO, KPO or in-house.
