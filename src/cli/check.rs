@@ -112,11 +112,7 @@ impl Work for CheckWork<'_> {
             *t = true;
         }
         let key = program.key_text(task);
-        let input = self
-            .inputs
-            .iter()
-            .position(|n| *n == view.input.name)
-            .unwrap_or(0);
+        let input = view.input.index;
         for f in found {
             let Some(policy) = program.policies.get(f.policy as usize) else {
                 continue;

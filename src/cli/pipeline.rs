@@ -24,6 +24,8 @@ const BATCH_ROWS: usize = 512;
 
 /// What workers need to know of one input.
 pub struct InputMeta {
+    /// Position among the run's inputs.
+    pub index: usize,
     pub name: String,
     pub binding: Binding,
     /// Bindings for the further rule sets given to [`open_for`], in order.
@@ -165,6 +167,7 @@ pub fn open_for(
         }
         readers.push(reader);
         metas.push(InputMeta {
+            index: metas.len(),
             name: source.name(),
             binding,
             others: bindings.collect(),
