@@ -427,6 +427,7 @@ pub fn run<W: Work>(
     };
     let mut counts = Counts::default();
     let progress = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
     let metas = &inputs.metas;
     let readers = &mut inputs.readers;
     let mut fatal = false;
@@ -439,7 +440,12 @@ pub fn run<W: Work>(
             }
             counts.tasks += tasks;
             if progress && counts.tasks / 250_000 != (counts.tasks - tasks) / 250_000 {
-                eprint!("\r{} tasks…", counts.tasks);
+                let rate = counts.tasks as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                eprint!(
+                    "\r{} tasks, {} a second…",
+                    counts.tasks,
+                    rate.round() as u64
+                );
                 let _ = std::io::stderr().flush();
             }
             if let Err(e) = consume(out) {
