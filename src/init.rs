@@ -325,9 +325,10 @@ const RESERVED: [&str; 13] = [
     "otherwise",
 ];
 
-/// Names that would read as something else: types, functions, aggregates,
-/// and the draft's own scores and labels.
-const AVOIDED: [&str; 38] = [
+/// Names that would read as something else: types, and the draft's own
+/// scores and labels. Function and aggregate names are avoided too, from the
+/// checker's own lists (see [`avoided`]).
+const AVOIDED: [&str; 18] = [
     "when",
     "because",
     "from",
@@ -337,26 +338,6 @@ const AVOIDED: [&str; 38] = [
     "date",
     "enum",
     "key",
-    "min",
-    "max",
-    "abs",
-    "round",
-    "floor",
-    "ceil",
-    "clamp",
-    "lower",
-    "upper",
-    "len",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "present",
-    "days_until",
-    "count",
-    "sum",
-    "avg",
-    "share",
     "knowledge",
     "strategic",
     "outsourceability",
@@ -367,6 +348,13 @@ const AVOIDED: [&str; 38] = [
     "score",
     "rule",
 ];
+
+/// Whether a name would read as something other than a field.
+fn avoided(name: &str) -> bool {
+    AVOIDED.contains(&name)
+        || crate::check::expr::FUNCTIONS.contains(&name)
+        || crate::check::expr::AGGREGATES.contains(&name)
+}
 
 fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
@@ -454,7 +442,7 @@ fn unique_name(wish: &str, position: usize, used: &mut HashSet<String>) -> Strin
     } else {
         wish.to_string()
     };
-    if RESERVED.contains(&base.as_str()) || AVOIDED.contains(&base.as_str()) {
+    if RESERVED.contains(&base.as_str()) || avoided(&base) {
         base = match base.as_str() {
             "key" | "number" | "date" | "text" => format!("task_{base}"),
             _ => format!("{base}_value"),
@@ -628,7 +616,7 @@ fn infer(values: &[&str], decimal_comma: bool, header: &str) -> (Kind, bool) {
         && word_match(header, &PEOPLE_WORDS).is_none()
         && distinct
             .iter()
-            .all(|v| is_ident(v) && short(v) && !AVOIDED.contains(&v.as_str()))
+            .all(|v| is_ident(v) && short(v) && !avoided(v))
         && !values
             .iter()
             .all(|v| parse_number(v, decimal_comma).is_ok())
