@@ -341,6 +341,8 @@ pub struct Program {
     pub tests: Vec<CompiledTest>,
     /// Findings of the checker that only `outsort lint` reports.
     pub lints: Vec<crate::diag::Diagnostic>,
+    /// The typed plans of the per-task expressions (see [`crate::eval::Plan`]).
+    pub plan: crate::eval::Plan,
 }
 
 impl Program {

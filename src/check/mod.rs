@@ -160,7 +160,7 @@ impl<'a> Checker<'a> {
             std::mem::replace(&mut self.outputs, Computeds::new(Vec::new())).finish();
         let (metrics, metric_order) =
             std::mem::replace(&mut self.metrics, Computeds::new(Vec::new())).finish();
-        Some(Program {
+        let mut program = Program {
             sources,
             enums: std::mem::take(&mut self.enums),
             fields: std::mem::take(&mut self.fields),
@@ -180,7 +180,10 @@ impl<'a> Checker<'a> {
             waivers,
             tests,
             lints: std::mem::take(&mut self.lints),
-        })
+            plan: Default::default(),
+        };
+        program.plan = crate::eval::Plan::build(&program);
+        Some(program)
     }
 
     /// Declares a name; a second declaration of it is an error.

@@ -2,12 +2,16 @@
 //! aggregates, metrics and policies from accumulators.
 
 mod explain;
+mod plan;
 mod portfolio;
 mod whatif;
 
 pub use explain::{Explanation, LineTrace, RuleTrace, explain_false};
+pub use plan::Plan;
 pub use portfolio::{Accumulators, Finding, FindingStatus, Portfolio};
 pub use whatif::WhatIf;
+
+use plan::{Site, Text};
 
 use crate::ast::Span;
 use crate::compile::*;
@@ -524,7 +528,7 @@ impl Program {
                 .get_mut(i as usize)
                 .map(|s| std::mem::replace(s, Value::Missing));
             let v = self
-                .eval(&decl.node, Env::task(task, today))
+                .value_at(Site::Let(i as usize), &decl.node, Env::task(task, today))
                 .map_err(|e| TaskError::new(format!("let `{}`", decl.name), e))?;
             let v = reuse(old, v);
             if let Some(slot) = task.lets.get_mut(i as usize) {
@@ -539,7 +543,7 @@ impl Program {
         for (ri, rule) in self.rules.iter().enumerate() {
             let fired = match &rule.when {
                 Some(w) => self
-                    .holds(w, Env::task(task, today))
+                    .holds_at(Site::RuleWhen(ri), w, Env::task(task, today))
                     .map_err(|e| TaskError::new(format!("rule \"{}\"", rule.name), e))?,
                 None => true,
             };
@@ -549,11 +553,11 @@ impl Program {
             let tracing = trace.is_some();
             let mut deltas = Vec::new();
             if fired {
-                for action in &rule.actions {
+                for (ai, action) in rule.actions.iter().enumerate() {
                     let v = self
-                        .eval(&action.node, Env::task(task, today))
+                        .action_value(ri, ai, &action.node, Env::task(task, today))
                         .map_err(|e| TaskError::new(format!("rule \"{}\"", rule.name), e))?;
-                    let Value::Num(n) = v else { continue };
+                    let Some(n) = v else { continue };
                     let Some(score) = task.scores.get_mut(action.score as usize) else {
                         continue;
                     };
@@ -600,7 +604,7 @@ impl Program {
         for (li, line) in self.labels.iter().enumerate() {
             let matched = match &line.when {
                 Some(w) => self
-                    .holds(w, Env::task(task, today))
+                    .holds_at(Site::LabelWhen(li), w, Env::task(task, today))
                     .map_err(|e| TaskError::new("the label block".into(), e))?,
                 None => true,
             };
@@ -619,7 +623,7 @@ impl Program {
                 .get_mut(i as usize)
                 .map(|s| std::mem::replace(s, Value::Missing));
             let v = self
-                .eval(&decl.node, Env::task(task, today))
+                .value_at(Site::Output(i as usize), &decl.node, Env::task(task, today))
                 .map_err(|e| TaskError::new(format!("output `{}`", decl.name), e))?;
             let v = reuse(old, v);
             if let Some(slot) = task.outputs.get_mut(i as usize) {
@@ -632,19 +636,54 @@ impl Program {
     /// The reason for a task's label: the `because` text of the line that
     /// matched, or its condition as written.
     pub fn reason(&self, task: &Task<'_>, today: i32) -> Cow<'_, str> {
-        let Some(line) = task.label_line.and_then(|i| self.labels.get(i)) else {
+        let Some((li, line)) = task
+            .label_line
+            .and_then(|i| self.labels.get(i).map(|l| (i, l)))
+        else {
             return Cow::Borrowed("");
         };
         match (&line.because, &line.when) {
             (Some(pieces), _) => match pieces.as_slice() {
                 [Piece::Text(t)] => Cow::Borrowed(t.as_str()),
-                _ => Cow::Owned(
-                    self.interpolate(pieces, Env::task(task, today))
-                        .unwrap_or_else(|e| e.message),
-                ),
+                _ => {
+                    let mut out = String::new();
+                    if let Err(e) = self.interpolate_at(
+                        Text::Reason(li),
+                        pieces,
+                        Env::task(task, today),
+                        &mut out,
+                    ) {
+                        out = e.message;
+                    }
+                    Cow::Owned(out)
+                }
             },
             (None, Some(_)) => Cow::Borrowed(line.text.as_str()),
             (None, None) => Cow::Borrowed("no other label line matched"),
+        }
+    }
+
+    /// Appends the reason of the task's label to `out`, as
+    /// [`Program::reason`] gives it, without allocating when `out` has room.
+    pub fn write_reason(&self, task: &Task<'_>, today: i32, out: &mut String) {
+        let Some((li, line)) = task
+            .label_line
+            .and_then(|i| self.labels.get(i).map(|l| (i, l)))
+        else {
+            return;
+        };
+        match (&line.because, &line.when) {
+            (Some(pieces), _) => {
+                let start = out.len();
+                if let Err(e) =
+                    self.interpolate_at(Text::Reason(li), pieces, Env::task(task, today), out)
+                {
+                    out.truncate(start);
+                    out.push_str(&e.message);
+                }
+            }
+            (None, Some(_)) => out.push_str(&line.text),
+            (None, None) => out.push_str("no other label line matched"),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Policies, waivers, aggregates and metrics: per-task findings, and the
 //! portfolio figures computed from accumulators in the same single pass.
 
+use super::plan::{Site, Text};
 use super::{Env, EvalError, Task, TaskError};
 use crate::ast::Severity;
 use crate::compile::{AggKind, Program};
@@ -74,17 +75,27 @@ impl Program {
             return Ok(None);
         };
         let place = |e| TaskError::new(format!("policy \"{}\"", policy.name), e);
-        if !self.holds(&policy.when, env).map_err(place)? {
+        if !self
+            .holds_at(Site::PolicyWhen(pi), &policy.when, env)
+            .map_err(place)?
+        {
             return Ok(None);
         }
         let status = match &policy.unless {
-            Some(u) if self.holds(u, env).map_err(place)? => FindingStatus::Exempted,
+            Some(u)
+                if self
+                    .holds_at(Site::PolicyUnless(pi), u, env)
+                    .map_err(place)? =>
+            {
+                FindingStatus::Exempted
+            }
             _ => waiver().map_or(FindingStatus::Fired, FindingStatus::Waived),
         };
-        let message = match &policy.message {
-            Some(m) => self.interpolate(m, env).map_err(place)?,
-            None => String::new(),
-        };
+        let mut message = String::new();
+        if let Some(m) = &policy.message {
+            self.interpolate_at(Text::Message(pi), m, env, &mut message)
+                .map_err(place)?;
+        }
         Ok(Some(Finding {
             policy: pi as u32,
             status,
@@ -215,11 +226,16 @@ impl Accumulators {
     pub fn add(&mut self, program: &Program, task: &Task<'_>, today: i32) -> Result<(), TaskError> {
         self.tasks += 1;
         let env = Env::task(task, today);
-        for (def, acc) in program.aggregates.iter().zip(self.accs.iter_mut()) {
+        for (ai, (def, acc)) in program
+            .aggregates
+            .iter()
+            .zip(self.accs.iter_mut())
+            .enumerate()
+        {
             let place = || "an aggregate".to_string();
             if let Some(f) = &def.filter
                 && !program
-                    .holds(f, env)
+                    .holds_at(Site::AggFilter(ai), f, env)
                     .map_err(|e| TaskError::new(place(), e))?
             {
                 continue;
@@ -229,15 +245,16 @@ impl Accumulators {
                 (AggKind::Count | AggKind::Share, None) => acc.hits += 1,
                 (AggKind::Count | AggKind::Share, Some(cond)) => {
                     if program
-                        .holds(cond, env)
+                        .value_at(Site::AggArg(ai), cond, env)
                         .map_err(|e| TaskError::new(place(), e))?
+                        == Value::Bool(true)
                     {
                         acc.hits += 1;
                     }
                 }
                 (_, Some(e)) => {
                     if let Value::Num(n) = program
-                        .eval(e, env)
+                        .value_at(Site::AggArg(ai), e, env)
                         .map_err(|e| TaskError::new(place(), e))?
                     {
                         acc.values += 1;
