@@ -75,24 +75,28 @@ struct ClassifyWork<'a> {
 }
 
 impl Work for ClassifyWork<'_> {
-    type Out = (Chunk, Option<Summary>);
+    /// The rows, the summary, and a buffer for the reason of each task.
+    type Out = (Chunk, Option<Summary>, String);
 
     fn start(&self) -> Self::Out {
         (
             self.formatter.chunk(),
             self.summary.then(|| Summary::new(self.program)),
+            String::new(),
         )
     }
 
     fn task(&self, view: &TaskView<'_>, out: &mut Self::Out) -> Result<(), String> {
-        let reason = self.program.reason(view.task, self.today);
+        let reason = &mut out.2;
+        reason.clear();
+        self.program.write_reason(view.task, self.today, reason);
         let row = Row {
             program: self.program,
             task: view.task,
             record: view.record,
             columns: &view.input.columns,
             column_map: &view.input.column_map,
-            reason: &reason,
+            reason,
             trace: view.trace,
         };
         if let Some(summary) = out.1.as_mut() {
@@ -178,7 +182,7 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         threads,
         &mut errors,
         &work,
-        |(chunk, part)| {
+        |(chunk, part, _)| {
             if let Some(part) = part {
                 summary.merge(&part);
             }

@@ -20,6 +20,9 @@ pub fn is_blank(text: &str) -> bool {
 /// where one comma is the decimal point (`37,5`). NaN, infinities and
 /// overflow are errors; `-0` is 0.
 pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
+    if let Some(n) = plain_decimal(text.as_bytes()) {
+        return Ok(n);
+    }
     let trimmed = text.trim();
     let (body, scale) = match trimmed.strip_suffix('%') {
         Some(rest) => (rest.trim_end(), 100.0),
@@ -61,6 +64,44 @@ pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
     Ok(n + 0.0)
 }
 
+/// Powers of ten that are exact as `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The common cell, `digits[.digits]` with at most 15 digits in all, read
+/// without the general path: the digits make an integer below 2^53 and the
+/// point divides it by an exact power of ten, so the one division is
+/// correctly rounded and the result is the one `str::parse` gives. `None`
+/// for anything else (signs, spaces, exponents, percentages, commas, more
+/// digits), which the general path reads.
+fn plain_decimal(b: &[u8]) -> Option<f64> {
+    if b.is_empty() || b.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut point: Option<usize> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let decimals = point.map_or(0, |p| b.len() - p - 1);
+    let scale = POW10.get(decimals)?;
+    // Adding 0.0 as the general path does (no `-0` can come from here).
+    Some(mantissa as f64 / scale + 0.0)
+}
+
 /// `[+-]digits[.digits][e[+-]digits]`, with digits on at least one side of the point.
 fn is_decimal(s: &str) -> bool {
     let b = s.as_bytes();
@@ -98,6 +139,12 @@ fn is_decimal(s: &str) -> bool {
 
 /// `true/false/yes/no/y/n/1/0` in any case, surrounding spaces ignored.
 pub fn parse_bool(text: &str) -> Option<bool> {
+    // The usual spellings, exactly as written.
+    match text {
+        "true" | "yes" | "1" | "TRUE" | "True" | "Yes" | "y" => return Some(true),
+        "false" | "no" | "0" | "FALSE" | "False" | "No" | "n" => return Some(false),
+        _ => {}
+    }
     let t = text.trim();
     const TRUE: [&str; 4] = ["true", "yes", "y", "1"];
     const FALSE: [&str; 4] = ["false", "no", "n", "0"];
@@ -219,6 +266,41 @@ fn expected(ty: &FieldType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decimals_read_exactly_as_the_standard_parser() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut checked = 0;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 17) as usize;
+            let text: String = (0..len)
+                .map(|i| {
+                    let d = (x >> (i * 3)) % 11;
+                    if d == 10 { '.' } else { char::from(b'0' + d as u8) }
+                })
+                .collect();
+            let fast = plain_decimal(text.as_bytes());
+            let slow: Option<f64> = if is_decimal(&text) {
+                text.parse().ok()
+            } else {
+                None
+            };
+            if let Some(f) = fast {
+                checked += 1;
+                assert_eq!(Some(f.to_bits()), slow.map(f64::to_bits), "{text}");
+            }
+        }
+        assert!(checked > 50_000, "{checked}");
+        for (text, want) in [("0.1", 0.1), ("123456789012345", 123456789012345.0), (".5", 0.5)] {
+            assert_eq!(plain_decimal(text.as_bytes()), Some(want), "{text}");
+        }
+        for text in ["", ".", "1.2.3", "-1", " 1", "1e3", "1234567890123456", "45%"] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
 
     #[test]
     fn numbers() {

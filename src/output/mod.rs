@@ -382,7 +382,18 @@ pub struct Formatter {
     /// Table and Markdown: the name-like field shown after the key.
     name_field: Option<usize>,
     header: Vec<String>,
+    /// Output buffers the sink has written out, for the next chunks.
+    spare: Spare,
 }
+
+/// Buffers handed back by the [`Sink`], so that each batch does not
+/// allocate (and grow) its own.
+type Spare = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
+
+/// How many spare buffers are kept: a few per thread.
+const SPARE_BUFFERS: usize = 32;
+/// The capacity of a new chunk buffer: room for a batch of typical rows.
+const CHUNK_BYTES: usize = 1 << 17;
 
 /// Formatted rows of one batch, written out in input order by a [`Sink`].
 pub struct Chunk {
@@ -409,7 +420,14 @@ impl Formatter {
             schema,
             name_field,
             header,
+            spare: Spare::default(),
         }
+    }
+
+    /// A spare output buffer, emptied, or a new one.
+    fn buffer(&self) -> Vec<u8> {
+        let spare = self.spare.lock().ok().and_then(|mut s| s.pop());
+        spare.unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES))
     }
 
     pub fn schema(&self) -> &Schema {
@@ -427,13 +445,17 @@ impl Formatter {
                     })
                     .has_headers(false)
                     .buffer_capacity(1 << 14)
-                    .from_writer(Vec::with_capacity(1 << 16)),
+                    .from_writer(self.buffer()),
             ),
             _ => None,
         };
+        let json = match self.format {
+            Format::Json | Format::Ndjson => self.buffer(),
+            _ => Vec::new(),
+        };
         Chunk {
             csv,
-            json: Vec::new(),
+            json,
             rows: Vec::new(),
             scratch: String::new(),
         }
@@ -505,6 +527,7 @@ pub struct Sink<'w> {
     rows: Vec<Vec<String>>,
     wrote_json: bool,
     width: Option<u16>,
+    spare: Spare,
 }
 
 impl<'w> Sink<'w> {
@@ -534,6 +557,7 @@ impl<'w> Sink<'w> {
             rows: Vec::new(),
             wrote_json: false,
             width,
+            spare: formatter.spare.clone(),
         })
     }
 
@@ -543,6 +567,7 @@ impl<'w> Sink<'w> {
                 .into_inner()
                 .map_err(|e| io::Error::other(e.to_string()))?;
             self.out.write_all(&bytes)?;
+            self.give_back(bytes);
         }
         if !chunk.json.is_empty() {
             if self.format == Format::Json {
@@ -552,8 +577,22 @@ impl<'w> Sink<'w> {
             self.out.write_all(&chunk.json)?;
             self.wrote_json = true;
         }
+        self.give_back(chunk.json);
         self.rows.extend(chunk.rows);
         Ok(())
+    }
+
+    /// Keeps a written buffer for the formatter's next chunks.
+    fn give_back(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() == 0 {
+            return;
+        }
+        buffer.clear();
+        if let Ok(mut spare) = self.spare.lock()
+            && spare.len() < SPARE_BUFFERS
+        {
+            spare.push(buffer);
+        }
     }
 
     /// On a terminal too narrow for the whole table, drops the columns after
