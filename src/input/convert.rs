@@ -11,7 +11,12 @@ use crate::value::{FieldType, Value, parse_date};
 
 /// An empty or whitespace-only cell: the field's default applies.
 pub fn is_blank(text: &str) -> bool {
-    text.trim().is_empty()
+    match text.as_bytes().first() {
+        None => true,
+        // A visible ASCII character first: not blank, without a scan.
+        Some(b) if b.is_ascii_graphic() => false,
+        _ => text.trim().is_empty(),
+    }
 }
 
 /// Reads a number as SPEC §3 says: a decimal with optional sign and exponent,
@@ -279,7 +284,11 @@ mod tests {
             let text: String = (0..len)
                 .map(|i| {
                     let d = (x >> (i * 3)) % 11;
-                    if d == 10 { '.' } else { char::from(b'0' + d as u8) }
+                    if d == 10 {
+                        '.'
+                    } else {
+                        char::from(b'0' + d as u8)
+                    }
                 })
                 .collect();
             let fast = plain_decimal(text.as_bytes());
@@ -294,10 +303,23 @@ mod tests {
             }
         }
         assert!(checked > 50_000, "{checked}");
-        for (text, want) in [("0.1", 0.1), ("123456789012345", 123456789012345.0), (".5", 0.5)] {
+        for (text, want) in [
+            ("0.1", 0.1),
+            ("123456789012345", 123456789012345.0),
+            (".5", 0.5),
+        ] {
             assert_eq!(plain_decimal(text.as_bytes()), Some(want), "{text}");
         }
-        for text in ["", ".", "1.2.3", "-1", " 1", "1e3", "1234567890123456", "45%"] {
+        for text in [
+            "",
+            ".",
+            "1.2.3",
+            "-1",
+            " 1",
+            "1e3",
+            "1234567890123456",
+            "45%",
+        ] {
             assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
         }
     }
