@@ -93,7 +93,7 @@ pub fn write_number(out: &mut String, n: f64) {
         return;
     }
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        let _ = write!(out, "{}", n as i64);
+        write_integer(out, n as i64);
         return;
     }
     let start = out.len();
@@ -110,6 +110,29 @@ pub fn write_number(out: &mut String, n: f64) {
     if &out[start..] == "-0" {
         out.truncate(start);
         out.push('0');
+    }
+}
+
+/// Appends an integer in decimal, as `{}` formats it.
+fn write_integer(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
     }
 }
 
@@ -193,6 +216,9 @@ mod tests {
         ];
         for (n, want) in cases {
             assert_eq!(format_number(n), want, "{n}");
+        }
+        for i in [1i64, -1, 9, 10, -10, 99, 100, 12345, -987654321, 999_999_999_999_999] {
+            assert_eq!(format_number(i as f64), i.to_string(), "{i}");
         }
     }
 
