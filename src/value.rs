@@ -217,7 +217,18 @@ mod tests {
         for (n, want) in cases {
             assert_eq!(format_number(n), want, "{n}");
         }
-        for i in [1i64, -1, 9, 10, -10, 99, 100, 12345, -987654321, 999_999_999_999_999] {
+        for i in [
+            1i64,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            12345,
+            -987654321,
+            999_999_999_999_999,
+        ] {
             assert_eq!(format_number(i as f64), i.to_string(), "{i}");
         }
     }

@@ -624,8 +624,8 @@ impl Expr {
     }
 }
 
-/// The plans of one interpolated string, piece by piece (`None` for text
-/// pieces and for expressions without a plan).
+/// The plans of the expressions of one interpolated string, in order (`None`
+/// for an expression without a plan).
 type Pieces = Vec<Option<Expr>>;
 
 /// The plans of a program's per-task expressions, parallel to its
@@ -643,34 +643,57 @@ pub struct Plan {
     messages: Vec<Pieces>,
     agg_filter: Vec<Option<B>>,
     agg_arg: Vec<Option<Expr>>,
+    /// Expressions with a plan, of all the per-task expressions.
+    planned: usize,
+    expressions: usize,
 }
 
 impl Plan {
     /// Plans every per-task expression of `program`.
     pub fn build(program: &Program) -> Plan {
         let p = Planner { program };
-        let opt_b = |n: &Option<Node>| n.as_ref().and_then(|n| p.bool(n));
+        let counts = Cell::new((0, 0));
+        let count = |planned: bool| {
+            let (p, t) = counts.get();
+            counts.set((p + usize::from(planned), t + 1));
+        };
+        let any = |n: &Node| {
+            let plan = p.any(n);
+            count(plan.is_some());
+            plan
+        };
+        let cond = |n: &Node| {
+            let plan = p.bool(n);
+            count(plan.is_some());
+            plan
+        };
+        let num = |n: &Node| {
+            let plan = p.num(n);
+            count(plan.is_some());
+            plan
+        };
+        let opt_b = |n: &Option<Node>| n.as_ref().and_then(cond);
         let pieces = |ps: &Option<Vec<Piece>>| -> Pieces {
             ps.iter()
                 .flatten()
-                .map(|piece| match piece {
+                .filter_map(|piece| match piece {
                     Piece::Text(_) => None,
-                    Piece::Expr(n, _) => p.any(n),
+                    Piece::Expr(n, _) => Some(any(n)),
                 })
                 .collect()
         };
-        Plan {
-            lets: program.lets.iter().map(|c| p.any(&c.node)).collect(),
+        let mut plan = Plan {
+            lets: program.lets.iter().map(|c| any(&c.node)).collect(),
             rule_when: program.rules.iter().map(|r| opt_b(&r.when)).collect(),
             actions: program
                 .rules
                 .iter()
-                .map(|r| r.actions.iter().map(|a| p.num(&a.node)).collect())
+                .map(|r| r.actions.iter().map(|a| num(&a.node)).collect())
                 .collect(),
             label_when: program.labels.iter().map(|l| opt_b(&l.when)).collect(),
             reasons: program.labels.iter().map(|l| pieces(&l.because)).collect(),
-            outputs: program.outputs.iter().map(|c| p.any(&c.node)).collect(),
-            policy_when: program.policies.iter().map(|x| p.bool(&x.when)).collect(),
+            outputs: program.outputs.iter().map(|c| any(&c.node)).collect(),
+            policy_when: program.policies.iter().map(|x| cond(&x.when)).collect(),
             policy_unless: program.policies.iter().map(|x| opt_b(&x.unless)).collect(),
             messages: program
                 .policies
@@ -685,33 +708,20 @@ impl Plan {
             agg_arg: program
                 .aggregates
                 .iter()
-                .map(|a| a.arg.as_ref().and_then(|n| p.any(n)))
+                .map(|a| a.arg.as_ref().and_then(any))
                 .collect(),
-        }
+            planned: 0,
+            expressions: 0,
+        };
+        (plan.planned, plan.expressions) = counts.get();
+        plan
     }
 }
 
 impl Plan {
     /// How many per-task expressions have a plan, and how many there are.
     pub fn coverage(&self) -> (usize, usize) {
-        fn count<X>(v: &[Option<X>]) -> (usize, usize) {
-            (v.iter().filter(|x| x.is_some()).count(), v.len())
-        }
-        let mut all = vec![
-            count(&self.lets),
-            count(&self.rule_when),
-            count(&self.label_when),
-            count(&self.outputs),
-            count(&self.policy_when),
-            count(&self.policy_unless),
-            count(&self.agg_filter),
-            count(&self.agg_arg),
-        ];
-        all.extend(self.actions.iter().map(|a| count(a)));
-        all.extend(self.reasons.iter().map(|a| count(a)));
-        all.extend(self.messages.iter().map(|a| count(a)));
-        all.into_iter()
-            .fold((0, 0), |(p, t), (a, b)| (p + a, t + b))
+        (self.planned, self.expressions)
     }
 }
 
@@ -832,11 +842,13 @@ impl Program {
             Text::Message(i) => self.plan.messages.get(i),
         };
         let start = out.len();
-        for (k, p) in pieces.iter().enumerate() {
+        let mut k = 0;
+        for p in pieces {
             match p {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Expr(node, ty) => {
                     let plan = plans.and_then(|ps| ps.get(k)).and_then(Option::as_ref);
+                    k += 1;
                     if let (Some(task), Some(plan)) = (env.task, plan) {
                         let cx = Cx::new(task, env.today);
                         let v = plan.value(&cx);
