@@ -725,6 +725,231 @@ fn limits() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A row as read: its start line and cells, or the row error's text.
+    type Row = Result<(u64, Vec<String>), String>;
+
+    /// The columns and rows of `bytes`, read `fill` bytes at a time, or the
+    /// fatal error's text.
+    fn read_all(
+        bytes: &[u8],
+        delimiter: Option<u8>,
+        fill: usize,
+    ) -> Result<(Vec<String>, Vec<Row>), String> {
+        let stream: Stream = Box::new(io::Cursor::new(bytes.to_vec()));
+        let mut reader = CsvReader::with_fill_size("t", stream, InputFormat::Csv, delimiter, fill)
+            .map_err(|e| e.to_string())?;
+        let mut rows = Vec::new();
+        let mut rec = Record::new();
+        loop {
+            match reader.read(&mut rec) {
+                Ok(true) => rows.push(Ok((
+                    rec.line(),
+                    rec.cells.iter().map(str::to_string).collect(),
+                ))),
+                Ok(false) => break,
+                Err(ReadError::Row(e)) => rows.push(Err(e.to_string())),
+                Err(ReadError::Fatal(e)) => return Err(e.to_string()),
+            }
+            // Never more held than the bounds allow.
+            assert!(rec.cells.text.capacity() <= MAX_RECORD_BYTES as usize + 1);
+            assert!(rec.cells.ends.capacity() <= MAX_RECORD_DELIMITERS as usize + 2);
+        }
+        Ok((reader.info().columns.clone(), rows))
+    }
+
+    fn ok(line: u64, cells: &[&str]) -> Row {
+        Ok((line, cells.iter().map(|c| c.to_string()).collect()))
+    }
+
+    /// Records and lines come out the same whatever the fill size: records
+    /// straddle fills, a CRLF is split between two, a CR ends a fill.
+    #[test]
+    fn lines_in_any_fill_size() {
+        #[rustfmt::skip]
+        let cases: [(&str, Vec<Row>); 8] = [
+            ("id,n\r\n1,\"a\r\nb\"\r\n2,c\r\n",        vec![ok(2, &["1", "a\r\nb"]), ok(4, &["2", "c"])]),
+            ("id,n\r1,a\r\r2,\"b\rc\"\r3,d",             vec![ok(2, &["1", "a"]), ok(4, &["2", "b\rc"]), ok(6, &["3", "d"])]),
+            ("\n\r\n\rid,n\n\n1,a\r\n\r\n\r2,b",          vec![ok(6, &["1", "a"]), ok(9, &["2", "b"])]),
+            ("id,n\n1,\"a\nb\n",                         vec![ok(2, &["1", "a\nb\n"])]),
+            ("id,n\n1,\"a\r",                            vec![ok(2, &["1", "a\r"])]),
+            ("\u{FEFF}id,n\n1,a",                         vec![ok(2, &["1", "a"])]),
+            ("id,n\n  \r\n1,\"x\"\"y\"\r\n\n",              vec![ok(3, &["1", "x\"y"])]),
+            ("id,n\r\n\r\n\r\n1,\"\r\n\r\n,\r\n\"\r\n",          vec![ok(4, &["1", "\r\n\r\n,\r\n"])]),
+        ];
+        for (text, want) in cases {
+            let bytes = text.as_bytes();
+            let columns = vec!["id".to_string(), "n".to_string()];
+            for fill in (1..=bytes.len() + 1).chain([FILL_BYTES]) {
+                for delimiter in [Some(b','), None] {
+                    assert_eq!(
+                        read_all(bytes, delimiter, fill),
+                        Ok((columns.clone(), want.clone())),
+                        "{text:?} in fills of {fill}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A record over the bounds is parsed to its end without being held,
+    /// however the fills cut it; the next record's line counts its lines.
+    #[test]
+    fn records_over_the_bounds_across_fills() {
+        // Over a million delimiters, most of them quoted, on four lines
+        // (the last ended by a lone CR).
+        let mut many = b"id,n\n1,a\n2,\"".to_vec();
+        for _ in 0..3 {
+            many.extend(std::iter::repeat_n(b',', 400_000));
+            many.extend_from_slice(b"\r\n");
+        }
+        many.extend_from_slice(b"\"\r3,c\n");
+        // Over 32 MiB, the quote closed on the third line.
+        let mut large = b"id,n\n1,a\n2,\"".to_vec();
+        large.extend(std::iter::repeat_n(b'x', 33 << 20));
+        large.extend_from_slice(b"\n\n\"\"\"\n3,c\n");
+        let limits = limits();
+        for (bytes, skipped) in [
+            (&many, "lines 3 to 6 were skipped"),
+            (&large, "lines 3 to 5 were skipped"),
+        ] {
+            for fill in [4099, 65_536, FILL_BYTES] {
+                let (_, rows) = read_all(bytes, Some(b','), fill).unwrap();
+                assert_eq!(
+                    rows,
+                    vec![
+                        ok(2, &["1", "a"]),
+                        Err(format!("t:3: the row is {limits}; {skipped}")),
+                        ok(if bytes == &many { 7 } else { 6 }, &["3", "c"]),
+                    ],
+                    "fills of {fill}"
+                );
+            }
+        }
+        // A quote left open: the rest of the input goes, and the error says so.
+        let mut open = b"id,n\n1,\"a\n".to_vec();
+        open.extend(std::iter::repeat_n(b"2,b\r\n".as_slice(), (33 << 20) / 5).flatten());
+        let (_, rows) = read_all(&open, Some(b','), 100_003).unwrap();
+        assert_eq!(
+            rows,
+            vec![Err(format!(
+                "t:2: the row is {limits}, and a quote opened in it is never closed: the rest \
+                 of the input was skipped"
+            ))]
+        );
+        // The header over the bounds ends reading.
+        let err = read_all(&many[9..], Some(b','), 4099).unwrap_err();
+        assert_eq!(
+            err,
+            format!("t:1: the record starting here is {limits}; is a quote left open?")
+        );
+    }
+
+    /// The text of a record can be valid UTF-8 while its cells are not: a
+    /// delimiter cuts a character in two.
+    #[test]
+    fn a_cell_cut_inside_a_character_is_not_utf8() {
+        let bytes = b"a,b\nx\xC3,\xA9y\n\"\xC3\",\"\xA9\"\n\xC3\xA9,\"\xE2\x82\xAC,\"\n";
+        let (_, rows) = read_all(bytes, Some(b','), FILL_BYTES).unwrap();
+        let hint = "is not valid UTF-8 (try --encoding windows-1252)";
+        assert_eq!(
+            rows,
+            vec![
+                Err(format!("t:2: column \"a\": `x\\xC3` {hint}")),
+                Err(format!("t:3: column \"a\": `\\xC3` {hint}")),
+                ok(4, &["é", "€,"]),
+            ]
+        );
+    }
+
+    /// The line breaks before byte `at`, counted the simple way.
+    fn line_of(text: &[u8], at: usize) -> u64 {
+        let mut line = 1;
+        for (i, &b) in text.iter().enumerate().take(at) {
+            // A CR followed by an LF is counted at the LF.
+            if b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n')) {
+                line += 1;
+            }
+        }
+        line
+    }
+
+    /// What the reader should give, from the `csv` crate's records: cells,
+    /// and start lines from where the crate started reading each record.
+    fn oracle(text: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
+        let mut csv = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut records = Vec::new();
+        let mut record = ::csv::ByteRecord::new();
+        while csv.read_byte_record(&mut record).unwrap() {
+            let mut start = record.position().unwrap().byte() as usize;
+            while matches!(text.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let cells: Vec<String> = record
+                .iter()
+                .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                .collect();
+            records.push((line_of(text, start), cells));
+        }
+        let mut records = records.into_iter();
+        let Some((_, columns)) = records.next() else {
+            return Err("t: the file is empty: no header".to_string());
+        };
+        let mut rows = Vec::new();
+        for (line, cells) in records {
+            if columns.len() > 1 && cells.len() == 1 && cells[0].trim_ascii().is_empty() {
+                continue;
+            }
+            if cells.len() == columns.len() {
+                rows.push(Ok((line, cells)));
+            } else {
+                let hint = if cells.len() < columns.len() && cells.iter().any(|c| c.contains('\n'))
+                {
+                    "; a quote in it may never be closed, which joins the lines after it into one cell"
+                } else {
+                    ""
+                };
+                rows.push(Err(format!(
+                    "t:{line}: the row has {} cells, the header has {}{hint}",
+                    cells.len(),
+                    columns.len()
+                )));
+            }
+        }
+        Ok((columns, rows))
+    }
+
+    fn csv_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            6 => Just("a"),
+            1 => Just("é"),
+            1 => Just("€"),
+            4 => Just(","),
+            3 => Just("\""),
+            3 => Just("\n"),
+            2 => Just("\r"),
+            2 => Just("\r\n"),
+            1 => Just(" "),
+        ];
+        prop::collection::vec(piece, 0..120).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Cells as the `csv` crate reads them, lines counted from where it
+        /// started each record, in any fill size.
+        #[test]
+        fn same_records_as_the_csv_crate(text in csv_text(), fill in 1usize..16) {
+            let want = oracle(text.as_bytes());
+            prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), fill), &want, "{:?}", text);
+            prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), FILL_BYTES), &want, "{:?}", text);
+        }
+    }
 
     #[test]
     fn sniffs_each_delimiter() {
