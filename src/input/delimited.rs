@@ -296,7 +296,8 @@ pub(crate) struct CsvReader {
     /// record over the bounds (where it was started afresh), and so does
     /// this reader.
     bom_may_follow: bool,
-    /// Output for a record over the bounds, thrown away.
+    /// Output for a record over the bounds, thrown away (allocated for the
+    /// first such record).
     discard: Vec<u8>,
     discard_ends: Vec<usize>,
     done: bool,
@@ -351,8 +352,8 @@ impl CsvReader {
             core,
             delimiter,
             bom_may_follow: true,
-            discard: vec![0; DISCARD_BYTES],
-            discard_ends: vec![0; DISCARD_ENDS],
+            discard: Vec::new(),
+            discard_ends: Vec::new(),
             done: false,
         };
         let (mut bytes, mut ends) = (Vec::new(), Vec::new());
@@ -539,6 +540,8 @@ impl CsvReader {
                         )));
                     }
                     over = true;
+                    self.discard.resize(DISCARD_BYTES, 0);
+                    self.discard_ends.resize(DISCARD_ENDS, 0);
                 }
             }
             match result {
