@@ -35,10 +35,7 @@ fn rows_of(mut reader: InputReader) -> Vec<Row> {
         match reader.read(&mut rec) {
             Ok(true) => {
                 let cells = match rec.data() {
-                    RecordData::Csv(r) => r
-                        .iter()
-                        .map(|c| String::from_utf8(c.to_vec()).unwrap())
-                        .collect(),
+                    RecordData::Csv(r) => r.iter().map(str::to_string).collect(),
                     RecordData::Json(m) => vec![serde_json::to_string(m).unwrap()],
                 };
                 rows.push(Ok((rec.line(), cells)));

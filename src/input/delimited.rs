@@ -1,37 +1,39 @@
 //! CSV and TSV reading: delimiter sniffing, exact line numbers, row checks, memory bounds.
 //!
-//! Records are parsed by the `csv` crate into one reused `ByteRecord`.
+//! [`CsvReader`] drives `csv_core`'s parser itself (with the settings the
+//! `csv` crate uses by default: `"` quotes, doubled quotes, CR, LF or CRLF
+//! ending a record, no comments, no escape character) over a buffer of its
+//! own, filled straight from the stream. Each record's cells go into the
+//! caller's [`Record`] as one text, checked to be UTF-8 once, and their ends.
 //!
-//! **Line numbers.** `ByteRecord::position().line()` is not exact (after blank
-//! lines or with CRLF endings it points at an earlier line), so the stream
-//! handed to the `csv` crate goes through [`LineTracker`], which hands out at
-//! most one line per read and counts the line breaks (LF, CRLF, lone CR)
-//! handed out. When a record has been parsed, the tracker has handed out
-//! exactly the lines up to the record's last line; the record starts as many
-//! lines earlier as it has line breaks inside its (quoted) cells.
+//! **Line numbers.** Line breaks (LF, CRLF, lone CR) are counted over every
+//! byte the parser consumes, a buffer at a time (a CR at the end of a buffer
+//! waits for the next byte). The parser skips blank lines before a record;
+//! the reader skips them itself first, so a record starts at the first byte
+//! left and its line is exact, whatever line breaks its quoted cells hold.
 //!
-//! **Memory.** The `csv` crate buffers a whole record, so an unclosed quote
-//! could make one record of the rest of the file. The tracker counts the bytes
-//! and delimiters handed out since the last record and fails the stream (a
-//! row error) past [`MAX_RECORD_BYTES`] bytes or [`MAX_RECORD_DELIMITERS`]
-//! delimiters: one record never holds more than about 32 MiB of cell bytes and
-//! a million cell bounds. The tracker follows the quoting as `csv_core` reads
-//! it, so it can then discard the rest of the record without holding it and
-//! reading goes on with the next one; a quote left open discards the rest of
-//! the input, and the row error says so. Below those bounds, a cell over
+//! **Memory.** An unclosed quote could make one record of the rest of the
+//! file. Past [`MAX_RECORD_BYTES`] bytes or [`MAX_RECORD_DELIMITERS`]
+//! delimiters read for one record (quoted or not), the record is not held:
+//! the parser goes on to the record's end with its output thrown away, and a
+//! row error says which lines were skipped; reading goes on with the next
+//! record. A quote left open discards the rest of the input, and the row
+//! error says so; a header over the bounds is fatal. So one record never
+//! holds more than about 32 MiB of cell bytes and a million cell bounds, and
+//! the input buffer has a fixed size. Below those bounds, a cell over
 //! [`MAX_FIELD_BYTES`] or a row over [`MAX_CELLS`] cells is a row error.
 
-use std::io::{self, BufRead, Read, Seek};
+use std::io::{self, Read};
 
-use ::csv::ByteRecord;
+use csv_core::ReadRecordResult;
 
 use super::error::{InputError, InputErrorKind, RowError, escape_bytes};
-use super::stream::{BUFFER, Stream, read_up_to, unread};
+use super::stream::Stream;
 use super::{InputFormat, MAX_CELLS, MAX_FIELD_BYTES, ReadError, Record, SourceInfo, column_label};
 
-/// A record whose bytes exceed this ends reading (see the module docs).
+/// A record of more bytes than this is skipped (see the module docs).
 pub const MAX_RECORD_BYTES: u64 = 32 * 1024 * 1024;
-/// A record with more delimiters than this ends reading.
+/// A record with more delimiters than this is skipped.
 pub const MAX_RECORD_DELIMITERS: u64 = 1_000_000;
 
 /// How much of the input the delimiter sniffer looks at.
@@ -128,245 +130,176 @@ fn count_delimiters(bytes: &[u8], delimiter: u8, complete: bool, max: usize) -> 
     out
 }
 
-/// Hands the stream to the `csv` crate one line at a time, counting lines and
-/// enforcing the per-record bounds (see the module docs).
-///
-/// Lines end with LF, CRLF or a lone CR (old Mac files). Each chunk handed
-/// out ends at the first line break (`\n`, `\r\n` when both are at hand, or
-/// `\r`); whether a CR at the end of a chunk was a lone one is known from the
-/// next chunk.
-pub(crate) struct LineTracker<R> {
-    inner: R,
-    delimiter: u8,
-    /// Line breaks handed out, not counting a CR whose next byte is unknown.
-    newlines: u64,
-    /// The last chunk ended with a CR whose next byte is not handed out yet.
+/// How much is read from the stream at a time.
+const FILL_BYTES: usize = 256 * 1024;
+/// Where the cells of a record over the bounds go, overwritten again and again.
+const DISCARD_BYTES: usize = 64 * 1024;
+const DISCARD_ENDS: usize = 1024;
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Line breaks counted over consecutive bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lines {
+    /// Complete line breaks.
+    complete: u64,
+    /// The bytes so far end with a CR: a line break of its own, or the
+    /// start of a CRLF, depending on the next byte.
     pending_cr: bool,
-    /// The inner stream reported its end.
-    eof: bool,
-    /// Bytes and delimiters handed out since [`LineTracker::mark`].
-    bytes: u64,
-    delimiters: u64,
-    /// The first line after the last mark.
-    mark_line: u64,
-    over_limit: bool,
-    /// The quoting state at the end of what was handed out.
-    quoting: Quoting,
-    /// Set when a record over the bounds was discarded: whether the input
-    /// ended inside its quotes.
-    skipped: Option<bool>,
 }
 
-/// Where the `csv` crate's parser is in a record, as `csv_core` reads CSV
-/// with the settings used here (a quote opens a quoted cell only at its
-/// start; a doubled quote inside one is a quote; no escape character, no
-/// comments).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quoting {
-    StartOfCell,
-    InCell,
-    InQuotes,
-    /// A quote inside a quoted cell: its end, or the first of a doubled one.
-    QuoteInQuotes,
-}
+impl Lines {
+    /// Counts the line breaks (LF, CRLF, lone CR) in `bytes`, which follow
+    /// the bytes counted so far.
+    fn advance(&mut self, bytes: &[u8]) {
+        let lf = memchr::memchr_iter(b'\n', bytes).count();
+        self.advance_counted(bytes, lf as u64);
+    }
 
-impl Quoting {
-    /// The state after `chunk`, and whether a line break in it ended the
-    /// record (chunks hold at most one line break, at their end).
-    fn after(self, chunk: &[u8], delimiter: u8) -> (Quoting, bool) {
-        let Some(&last) = chunk.last() else {
-            return (self, false);
+    /// [`Lines::advance`] when the LFs in `bytes` are counted already (the
+    /// parser counts them).
+    fn advance_counted(&mut self, bytes: &[u8], lf: u64) {
+        let Some(&last) = bytes.last() else {
+            return;
         };
-        let is_break = |b: u8| b == b'\n' || b == b'\r';
-        if !chunk.contains(&b'"') {
-            match self {
-                Quoting::InQuotes => return (self, false),
-                Quoting::StartOfCell | Quoting::InCell => {
-                    return match last {
-                        b if is_break(b) => (Quoting::StartOfCell, true),
-                        b if b == delimiter => (Quoting::StartOfCell, false),
-                        _ => (Quoting::InCell, false),
-                    };
-                }
-                Quoting::QuoteInQuotes => {}
+        if self.pending_cr && bytes.first() != Some(&b'\n') {
+            self.complete += 1;
+        }
+        // Each LF is a line break, CRLF included; so is a CR followed by
+        // anything else. A CR at the end waits for the next byte.
+        self.complete += lf;
+        for cr in memchr::memchr_iter(b'\r', bytes) {
+            if bytes.get(cr + 1).is_some_and(|&b| b != b'\n') {
+                self.complete += 1;
             }
         }
-        let mut state = self;
-        let mut ended = false;
-        for &b in chunk {
-            state = match (state, b) {
-                (Quoting::InQuotes, b'"') => Quoting::QuoteInQuotes,
-                (Quoting::InQuotes, _) => Quoting::InQuotes,
-                (Quoting::QuoteInQuotes | Quoting::StartOfCell, b'"') => Quoting::InQuotes,
-                (_, b) if is_break(b) => {
-                    ended = true;
-                    Quoting::StartOfCell
-                }
-                (_, b) if b == delimiter => Quoting::StartOfCell,
-                _ => Quoting::InCell,
-            };
-        }
-        (state, ended)
-    }
-}
-
-/// The length of the chunk at the start of `window`: up to and including its
-/// first line break (CRLF when both bytes are at hand).
-fn chunk_len(window: &[u8]) -> usize {
-    match window.iter().position(|&b| b == b'\n' || b == b'\r') {
-        Some(p) if window.get(p) == Some(&b'\r') && window.get(p + 1) == Some(&b'\n') => p + 2,
-        Some(p) => p + 1,
-        None => window.len(),
-    }
-}
-
-impl<R: BufRead> LineTracker<R> {
-    fn new(inner: R, delimiter: u8) -> Self {
-        LineTracker {
-            inner,
-            delimiter,
-            newlines: 0,
-            pending_cr: false,
-            eof: false,
-            bytes: 0,
-            delimiters: 0,
-            mark_line: 1,
-            over_limit: false,
-            quoting: Quoting::StartOfCell,
-            skipped: None,
-        }
+        self.pending_cr = last == b'\r';
     }
 
-    /// Called before each record: restarts the per-record counts.
-    fn mark(&mut self) {
-        self.bytes = 0;
-        self.delimiters = 0;
-        self.quoting = Quoting::StartOfCell;
-        self.mark_line = self.newlines + u64::from(self.pending_cr) + 1;
-    }
-
-    /// The end of the input was reached.
-    fn reached_eof(&mut self) {
-        self.eof = true;
+    /// The next byte is not an LF: a CR at the end is a line break.
+    fn settle(&mut self) {
         if self.pending_cr {
             self.pending_cr = false;
-            self.newlines += 1;
+            self.complete += 1;
+        }
+    }
+}
+
+/// The input stream and a buffer of it, with the line breaks consumed.
+struct Input {
+    stream: Stream,
+    buf: Vec<u8>,
+    /// `buf[pos..end]` is read and not consumed yet.
+    pos: usize,
+    end: usize,
+    /// The stream reported its end.
+    eof: bool,
+    /// Line breaks in the bytes consumed.
+    lines: Lines,
+}
+
+impl Input {
+    fn new(stream: Stream, size: usize) -> Self {
+        Input {
+            stream,
+            buf: vec![0; size.max(1)],
+            pos: 0,
+            end: 0,
+            eof: false,
+            lines: Lines::default(),
         }
     }
 
-    /// Discards the rest of a record over the bounds, one line at a time,
-    /// counting lines as usual; `ended` says the last chunk handed out ended it.
-    fn skip_record(&mut self, mut ended: bool) -> io::Result<()> {
-        while !ended {
-            let avail = self.inner.fill_buf()?;
-            if avail.is_empty() {
-                self.reached_eof();
-                self.skipped = Some(self.quoting == Quoting::InQuotes);
-                return Ok(());
-            }
-            let take = chunk_len(avail);
-            let chunk = avail.get(..take).unwrap_or(avail);
-            let (quoting, end) = self.quoting.after(chunk, self.delimiter);
-            if self.pending_cr && chunk.first() != Some(&b'\n') {
-                self.newlines += 1;
-            }
-            self.newlines += u64::from(chunk.last() == Some(&b'\n'));
-            self.pending_cr = chunk.last() == Some(&b'\r');
-            self.quoting = quoting;
-            ended = end;
-            self.inner.consume(take);
+    fn available(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or_default()
+    }
+
+    /// Reads once more from the stream after what is available (moving that
+    /// to the front of the buffer if the buffer is full); false at the end.
+    fn read_more(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
         }
-        self.skipped = Some(false);
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+        } else if self.end >= self.buf.len() {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        loop {
+            let free = self.buf.get_mut(self.end..).unwrap_or_default();
+            let room = free.len();
+            if room == 0 {
+                return Ok(true);
+            }
+            match self.stream.read(free) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n.min(room);
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Makes `n` bytes available, or all that is left of the input.
+    fn ensure(&mut self, n: usize) -> io::Result<()> {
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+        }
+        while self.end - self.pos < n && self.read_more()? {}
         Ok(())
     }
 
-    /// The line on which the record just parsed ends.
-    ///
-    /// Chunks hold at most one line break, at their end, and the `csv` crate
-    /// asks for more input only when it has no complete record; so a record
-    /// parsed after the end of the input was reached was ended by it, and
-    /// any other record by the last line break handed out.
-    fn end_line(&self) -> u64 {
-        if self.eof {
-            // Ends on the line after the last line break (the cut last line,
-            // or an empty one when a quote left open ends in a line break).
-            self.newlines + 1
-        } else {
-            // A CR not counted yet ends line `newlines + 1`.
-            self.newlines + u64::from(self.pending_cr)
-        }
+    /// Consumes `n` available bytes, counting their line breaks.
+    fn consume(&mut self, n: usize) {
+        let end = self.end.min(self.pos + n);
+        self.lines
+            .advance(self.buf.get(self.pos..end).unwrap_or_default());
+        self.pos = end;
     }
 }
 
-/// Line breaks in a record's cells, counted as [`LineTracker`] counts them.
-fn line_breaks(bytes: &[u8]) -> u64 {
-    let mut n = 0;
-    let mut prev_cr = false;
-    for &b in bytes {
-        // A CR is a line break of its own unless an LF follows (counted then).
-        if prev_cr || b == b'\n' {
-            n += 1;
-        }
-        prev_cr = b == b'\r';
-    }
-    n + u64::from(prev_cr)
+/// Makes `v` longer (zero-filled) when the parser filled it: twice as long,
+/// but not past `max` unless it is that long already.
+fn grow<T: Clone + Default>(v: &mut Vec<T>, max: usize) {
+    let len = v.len();
+    let want = len.saturating_mul(2).max(64).min(max).max(len + 1);
+    v.resize(want, T::default());
 }
 
-impl<R: BufRead> Read for LineTracker<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.over_limit {
-            return Err(io::Error::other("record too large"));
-        }
-        if out.is_empty() {
-            return Ok(0);
-        }
-        let avail = self.inner.fill_buf()?;
-        if avail.is_empty() {
-            self.reached_eof();
-            return Ok(0);
-        }
-        let window = avail.get(..out.len().min(avail.len())).unwrap_or(avail);
-        let take = chunk_len(window);
-        let chunk = window.get(..take).unwrap_or(window);
-        for (d, s) in out.iter_mut().zip(chunk) {
-            *d = *s;
-        }
-        let delimiter = self.delimiter;
-        self.delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
-        let (quoting, ended) = self.quoting.after(chunk, delimiter);
-        self.quoting = quoting;
-        if self.pending_cr && chunk.first() != Some(&b'\n') {
-            // The CR that ended the previous chunk was a line break of its own.
-            self.newlines += 1;
-        }
-        self.newlines += u64::from(chunk.last() == Some(&b'\n'));
-        self.pending_cr = chunk.last() == Some(&b'\r');
-        self.bytes += take as u64;
-        self.inner.consume(take);
-        if self.bytes > MAX_RECORD_BYTES || self.delimiters > MAX_RECORD_DELIMITERS {
-            self.over_limit = true;
-            self.skip_record(ended)?;
-            return Err(io::Error::other("record too large"));
-        }
-        Ok(take)
-    }
-}
-
-/// Seeking is only "stay here": what the `csv` crate needs to reset its
-/// parser after a record over the bounds was discarded.
-impl<R: BufRead> Seek for LineTracker<R> {
-    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        match pos {
-            io::SeekFrom::Current(0) => Ok(0),
-            _ => Err(io::Error::other("the input cannot seek")),
-        }
-    }
+/// The cells of a record as parsed: `ends` are the cells' ends in `bytes`.
+fn raw_cells<'a>(bytes: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut start = 0;
+    ends.iter().map(move |&end| {
+        let cell = bytes.get(start..end).unwrap_or_default();
+        start = end;
+        cell
+    })
 }
 
 /// Reads records of a CSV or TSV stream.
 pub(crate) struct CsvReader {
     info: SourceInfo,
-    csv: ::csv::Reader<LineTracker<Stream>>,
+    input: Input,
+    core: csv_core::Reader,
+    delimiter: u8,
+    /// The next record may start with a byte-order mark to drop: the `csv`
+    /// crate's parser dropped one at the start of the input and after a
+    /// record over the bounds (where it was started afresh), and so does
+    /// this reader.
+    bom_may_follow: bool,
+    /// Output for a record over the bounds, thrown away (allocated for the
+    /// first such record).
+    discard: Vec<u8>,
+    discard_ends: Vec<usize>,
     done: bool,
 }
 
@@ -375,26 +308,39 @@ impl CsvReader {
     /// header.
     pub(crate) fn new(
         name: &str,
-        mut stream: Stream,
+        stream: Stream,
         format: InputFormat,
         delimiter: Option<u8>,
     ) -> Result<Self, InputError> {
-        let (delimiter, stream) = match (delimiter, format) {
-            (Some(d), _) => (d, stream),
-            (None, InputFormat::Tsv) => (b'\t', stream),
+        CsvReader::with_fill_size(name, stream, format, delimiter, FILL_BYTES)
+    }
+
+    /// [`CsvReader::new`] reading `fill` bytes at a time (tests use a few).
+    fn with_fill_size(
+        name: &str,
+        stream: Stream,
+        format: InputFormat,
+        delimiter: Option<u8>,
+        fill: usize,
+    ) -> Result<Self, InputError> {
+        let mut input = Input::new(stream, fill);
+        let delimiter = match (delimiter, format) {
+            (Some(d), _) => d,
+            (None, InputFormat::Tsv) => b'\t',
             (None, _) => {
-                let prefix =
-                    read_up_to(&mut stream, SNIFF_BYTES).map_err(|e| InputError::io(name, e))?;
-                let complete = prefix.len() < SNIFF_BYTES;
-                (sniff_delimiter(&prefix, complete), unread(prefix, stream))
+                input
+                    .ensure(SNIFF_BYTES)
+                    .map_err(|e| InputError::io(name, e))?;
+                let available = input.available();
+                let prefix = available.get(..SNIFF_BYTES).unwrap_or(available);
+                sniff_delimiter(prefix, available.len() < SNIFF_BYTES)
             }
         };
-        let csv = ::csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .buffer_capacity(BUFFER)
-            .from_reader(LineTracker::new(stream, delimiter));
+        let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        // The parser drops a byte-order mark at the start of its first input;
+        // this reader does that itself. A blank line, which the parser skips,
+        // makes the parser's first input.
+        let _ = core.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
         let mut reader = CsvReader {
             info: SourceInfo {
                 name: name.to_string(),
@@ -402,11 +348,16 @@ impl CsvReader {
                 delimiter: Some(delimiter),
                 columns: Vec::new(),
             },
-            csv,
+            input,
+            core,
+            delimiter,
+            bom_may_follow: true,
+            discard: Vec::new(),
+            discard_ends: Vec::new(),
             done: false,
         };
-        let mut header = ByteRecord::new();
-        let line = match reader.read_raw(&mut header, true) {
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        let line = match reader.read_raw(&mut bytes, &mut ends, true) {
             Ok(Some(line)) => line,
             Ok(None) => return Err(InputError::new(name, None, InputErrorKind::NoHeader)),
             Err(ReadError::Fatal(e)) => return Err(e),
@@ -418,15 +369,15 @@ impl CsvReader {
                 ));
             }
         };
-        if header.len() > MAX_CELLS {
+        if ends.len() > MAX_CELLS {
             return Err(InputError::new(
                 name,
                 Some(line),
                 InputErrorKind::TooManyColumns,
             ));
         }
-        let mut columns = Vec::with_capacity(header.len());
-        for (i, cell) in header.iter().enumerate() {
+        let mut columns = Vec::with_capacity(ends.len());
+        for (i, cell) in raw_cells(&bytes, &ends).enumerate() {
             if cell.len() > MAX_FIELD_BYTES {
                 let message = format!(
                     "header cell {} is larger than {} MiB",
@@ -458,72 +409,180 @@ impl CsvReader {
         &self.info
     }
 
-    /// Parses the next record into `rec`, returning the line where it starts.
-    /// A data record over the bounds is discarded and is a row error; the
-    /// header over them is fatal.
-    fn read_raw(&mut self, rec: &mut ByteRecord, header: bool) -> Result<Option<u64>, ReadError> {
-        self.csv.get_mut().mark();
-        match self.csv.read_byte_record(rec) {
-            Ok(false) => Ok(None),
-            Ok(true) => {
-                let inner: u64 = rec.iter().map(line_breaks).sum();
-                Ok(Some(
-                    self.csv.get_ref().end_line().saturating_sub(inner).max(1),
-                ))
-            }
-            Err(e) => {
-                let tracker = self.csv.get_ref();
-                if tracker.over_limit {
-                    let line = tracker.mark_line;
-                    let limits = format!(
-                        "larger than {} MiB or has more than {} cells",
-                        MAX_RECORD_BYTES >> 20,
-                        MAX_RECORD_DELIMITERS
-                    );
-                    let skipped = tracker.skipped;
-                    let last = tracker.newlines.max(line);
-                    if !header && let Some(open_quote) = skipped {
-                        let tracker = self.csv.get_mut();
-                        tracker.over_limit = false;
-                        tracker.skipped = None;
-                        // The parser is mid-record: start it afresh where the
-                        // tracker stopped discarding.
-                        let reset = self
-                            .csv
-                            .seek_raw(io::SeekFrom::Current(0), ::csv::Position::new());
-                        if reset.is_ok() {
-                            let message = if open_quote {
-                                format!(
-                                    "the row is {limits}, and a quote opened in it is never \
-                                     closed: the rest of the input was skipped"
-                                )
-                            } else if last > line {
-                                format!("the row is {limits}; lines {line} to {last} were skipped")
-                            } else {
-                                format!("the row is {limits}; it was skipped")
-                            };
-                            return Err(ReadError::Row(RowError::new(
-                                &self.info.name,
-                                line,
-                                message,
-                            )));
-                        }
-                    }
-                    let message =
-                        format!("the record starting here is {limits}; is a quote left open?");
-                    return Err(ReadError::Fatal(InputError::new(
-                        &self.info.name,
-                        Some(line),
-                        InputErrorKind::TooLarge(message),
-                    )));
+    fn fatal_io(&self, e: io::Error) -> ReadError {
+        ReadError::Fatal(InputError::io(&self.info.name, e))
+    }
+
+    /// Skips the blank lines before the next record, which the parser would
+    /// skip, and a byte-order mark where the `csv` crate's parser dropped
+    /// one; false at the end of the input.
+    fn start_record(&mut self) -> io::Result<bool> {
+        let input = &mut self.input;
+        if std::mem::take(&mut self.bom_may_follow) {
+            // After a record over the bounds ended by a CR, an LF is the
+            // rest of its line break.
+            if input.lines.pending_cr {
+                input.ensure(1)?;
+                if input.available().first() == Some(&b'\n') {
+                    input.consume(1);
                 }
-                let io = match e.into_kind() {
-                    ::csv::ErrorKind::Io(io) => io,
-                    other => io::Error::other(format!("{other:?}")),
-                };
-                Err(ReadError::Fatal(InputError::io(&self.info.name, io)))
+            }
+            input.ensure(BOM.len())?;
+            if input.available().starts_with(BOM) {
+                input.pos += BOM.len();
             }
         }
+        loop {
+            if input.pos == input.end && !input.read_more()? {
+                return Ok(false);
+            }
+            let available = input.available();
+            let first = available.iter().position(|&b| b != b'\n' && b != b'\r');
+            input.consume(first.unwrap_or(available.len()));
+            if first.is_some() {
+                input.lines.settle();
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Parses the next record into `bytes` and `ends` (the cells' ends in
+    /// `bytes`), returning the line where it starts. A data record over the
+    /// bounds is discarded and is a row error; the header over them is fatal.
+    fn read_raw(
+        &mut self,
+        bytes: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+        header: bool,
+    ) -> Result<Option<u64>, ReadError> {
+        if !self.start_record().map_err(|e| self.fatal_io(e))? {
+            return Ok(None);
+        }
+        let line = self.input.lines.complete + 1;
+        // Room for twice the last record; the parser asks for more if needed.
+        let room = bytes.len().saturating_mul(2).clamp(256, 64 * 1024);
+        bytes.resize(room, 0);
+        let room = ends.len().saturating_mul(2).clamp(16, 4096);
+        ends.resize(room, 0);
+        let (mut written, mut cells) = (0, 0);
+        let mut taken = 0u64;
+        // Delimiters read for the record, counted once it is long enough to
+        // hold too many: each ended a cell or, quoted, is in a cell.
+        let (mut quoted_delimiters, mut counted) = (0u64, 0);
+        let mut over = false;
+        let mut open_quote = false;
+        let mut last = 0;
+        loop {
+            if self.input.pos == self.input.end && !self.input.eof {
+                self.input.read_more().map_err(|e| self.fatal_io(e))?;
+            }
+            let input = self
+                .input
+                .buf
+                .get(self.input.pos..self.input.end)
+                .unwrap_or_default();
+            if over && input.is_empty() {
+                // The input ends the record. Inside quotes, a line break
+                // would be part of the cell: that tells a quote left open.
+                let (result, _, written, _) =
+                    self.core
+                        .read_record(b"\n", &mut self.discard, &mut self.discard_ends);
+                open_quote = result == ReadRecordResult::InputEmpty && written == 1;
+                if open_quote {
+                    self.core
+                        .read_record(&[], &mut self.discard, &mut self.discard_ends);
+                }
+                break;
+            }
+            let lf = self.core.line();
+            let (result, nin, nout, nend) = if over {
+                self.core
+                    .read_record(input, &mut self.discard, &mut self.discard_ends)
+            } else {
+                self.core.read_record(
+                    input,
+                    bytes.get_mut(written..).unwrap_or_default(),
+                    ends.get_mut(cells..).unwrap_or_default(),
+                )
+            };
+            let consumed = input.get(..nin).unwrap_or(input);
+            self.input
+                .lines
+                .advance_counted(consumed, self.core.line().saturating_sub(lf));
+            if let Some(&b) = consumed.last() {
+                last = b;
+            }
+            taken += nin as u64;
+            self.input.pos += nin;
+            if !over {
+                written += nout;
+                cells += nend;
+                let mut too_large = taken > MAX_RECORD_BYTES;
+                if taken > MAX_RECORD_DELIMITERS {
+                    let delimiter = self.delimiter;
+                    let new = bytes.get(counted..written).unwrap_or_default();
+                    quoted_delimiters += new.iter().filter(|&&b| b == delimiter).count() as u64;
+                    counted = written;
+                    let ended = u64::from(result == ReadRecordResult::Record);
+                    let delimiters = quoted_delimiters + (cells as u64).saturating_sub(ended);
+                    too_large |= delimiters > MAX_RECORD_DELIMITERS;
+                }
+                if too_large {
+                    if header {
+                        let message = format!(
+                            "the record starting here is {}; is a quote left open?",
+                            limits()
+                        );
+                        return Err(ReadError::Fatal(InputError::new(
+                            &self.info.name,
+                            Some(line),
+                            InputErrorKind::TooLarge(message),
+                        )));
+                    }
+                    over = true;
+                    self.discard.resize(DISCARD_BYTES, 0);
+                    self.discard_ends.resize(DISCARD_ENDS, 0);
+                }
+            }
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull if !over => {
+                    grow(bytes, MAX_RECORD_BYTES as usize + 1);
+                }
+                ReadRecordResult::OutputEndsFull if !over => {
+                    grow(ends, MAX_RECORD_DELIMITERS as usize + 2);
+                }
+                ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => {}
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => return Ok(None),
+            }
+        }
+        if over {
+            self.bom_may_follow = true;
+            let lines = self.input.lines.complete;
+            let end_line = if last == b'\n' { lines } else { lines + 1 };
+            let limits = limits();
+            let message = if open_quote {
+                format!(
+                    "the row is {limits}, and a quote opened in it is never closed: the rest of \
+                     the input was skipped"
+                )
+            } else if end_line > line {
+                format!("the row is {limits}; lines {line} to {end_line} were skipped")
+            } else {
+                format!("the row is {limits}; it was skipped")
+            };
+            bytes.clear();
+            ends.clear();
+            return Err(ReadError::Row(RowError::new(
+                &self.info.name,
+                line,
+                message,
+            )));
+        }
+        bytes.truncate(written);
+        ends.truncate(cells);
+        Ok(Some(line))
     }
 
     /// Reads the next row into `rec`: `Ok(false)` at the end, a row error for
@@ -534,55 +593,61 @@ impl CsvReader {
             return Ok(false);
         }
         let header_len = self.info.columns.len();
+        let (mut bytes, mut ends) = rec.take_csv_buffers();
         loop {
-            let line = match self.read_raw(rec.csv_buffer(), false) {
+            let line = match self.read_raw(&mut bytes, &mut ends, false) {
                 Ok(Some(line)) => line,
                 Ok(None) => {
                     self.done = true;
+                    rec.cells.clear_with(bytes, ends);
                     return Ok(false);
                 }
-                Err(ReadError::Row(e)) => return Err(ReadError::Row(e)),
                 Err(e) => {
-                    self.done = true;
+                    if matches!(e, ReadError::Fatal(_)) {
+                        self.done = true;
+                    }
+                    rec.cells.clear_with(bytes, ends);
                     return Err(e);
                 }
             };
             rec.line = line;
-            let cells = rec.csv_buffer();
             // A line of spaces is one blank cell: skip it as a blank line,
             // unless the file has a single column (then it is an empty value).
-            if header_len > 1
-                && cells.len() == 1
-                && cells
-                    .get(0)
-                    .is_some_and(|c| c.iter().all(u8::is_ascii_whitespace))
-            {
+            if header_len > 1 && ends.len() == 1 && bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             return self
-                .check(cells, line)
+                .check(rec, bytes, ends, line)
                 .map(|()| true)
                 .map_err(ReadError::Row);
         }
     }
 
-    fn check(&self, cells: &ByteRecord, line: u64) -> Result<(), RowError> {
+    /// Checks a record's cells and keeps them in `rec`.
+    fn check(
+        &self,
+        rec: &mut Record,
+        bytes: Vec<u8>,
+        ends: Vec<usize>,
+        line: u64,
+    ) -> Result<(), RowError> {
         let name = &self.info.name;
         let header_len = self.info.columns.len();
-        if cells.len() > MAX_CELLS {
+        if ends.len() > MAX_CELLS {
+            rec.cells.clear_with(bytes, ends);
             return Err(RowError::new(
                 name,
                 line,
                 format!("the row has more than {MAX_CELLS} cells"),
             ));
         }
-        if cells.len() != header_len {
+        if ends.len() != header_len {
             // Too few cells, one of them spanning lines: most likely a quote
             // that was never closed swallowed the rows after it.
-            let open_quote = cells.len() < header_len && cells.iter().any(|c| c.contains(&b'\n'));
+            let open_quote = ends.len() < header_len && bytes.contains(&b'\n');
             let message = format!(
                 "the row has {} cells, the header has {}{}",
-                cells.len(),
+                ends.len(),
                 header_len,
                 if open_quote {
                     "; a quote in it may never be closed, which joins the lines after it into one cell"
@@ -590,38 +655,304 @@ impl CsvReader {
                     ""
                 }
             );
+            rec.cells.clear_with(bytes, ends);
             return Err(RowError::new(name, line, message));
         }
-        // Most records are plain ASCII: valid UTF-8 in every cell, and no
-        // cell larger than the whole record; one pass over the bytes says so.
-        let all = cells.as_slice();
-        if all.len() <= MAX_FIELD_BYTES && all.is_ascii() {
-            return Ok(());
-        }
-        for (i, cell) in cells.iter().enumerate() {
+        // Most records are valid UTF-8 with no cell larger than the whole
+        // record: one check of the whole text, and of each cell's end (the
+        // text can be valid while a cell is not, cut inside a character).
+        let bytes = if bytes.len() <= MAX_FIELD_BYTES {
+            match String::from_utf8(bytes) {
+                Ok(text) if ends.iter().all(|&end| text.is_char_boundary(end)) => {
+                    rec.cells.set(text, ends);
+                    return Ok(());
+                }
+                Ok(text) => text.into_bytes(),
+                Err(e) => e.into_bytes(),
+            }
+        } else {
+            bytes
+        };
+        let error = raw_cells(&bytes, &ends).enumerate().find_map(|(i, cell)| {
             let column = || column_label(&self.info.columns, i);
             if cell.len() > MAX_FIELD_BYTES {
                 let message = format!("the cell is larger than {} MiB", MAX_FIELD_BYTES >> 20);
-                return Err(RowError::new(name, line, message).with_column(column()));
+                return Some(RowError::new(name, line, message).with_column(column()));
             }
-            if std::str::from_utf8(cell).is_err() {
+            std::str::from_utf8(cell).is_err().then(|| {
                 let shown = escape_bytes(cell.get(..200).unwrap_or(cell));
-                return Err(RowError::new(
+                RowError::new(
                     name,
                     line,
                     "is not valid UTF-8 (try --encoding windows-1252)",
                 )
                 .with_column(column())
-                .with_value(&shown));
+                .with_value(&shown)
+            })
+        });
+        match error {
+            Some(error) => {
+                rec.cells.clear_with(bytes, ends);
+                Err(error)
             }
+            // Every cell is valid UTF-8, so the text is.
+            None => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    rec.cells.set(text, ends);
+                    Ok(())
+                }
+                Err(e) => {
+                    let shown = escape_bytes(e.as_bytes().get(..200).unwrap_or_default());
+                    rec.cells.clear_with(e.into_bytes(), ends);
+                    Err(RowError::new(
+                        name,
+                        line,
+                        "is not valid UTF-8 (try --encoding windows-1252)",
+                    )
+                    .with_value(&shown))
+                }
+            },
         }
-        Ok(())
     }
+}
+
+/// The bounds, as row errors word them.
+fn limits() -> String {
+    format!(
+        "larger than {} MiB or has more than {} cells",
+        MAX_RECORD_BYTES >> 20,
+        MAX_RECORD_DELIMITERS
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A row as read: its start line and cells, or the row error's text.
+    type Row = Result<(u64, Vec<String>), String>;
+
+    /// The columns and rows of `bytes`, read `fill` bytes at a time, or the
+    /// fatal error's text.
+    fn read_all(
+        bytes: &[u8],
+        delimiter: Option<u8>,
+        fill: usize,
+    ) -> Result<(Vec<String>, Vec<Row>), String> {
+        let stream: Stream = Box::new(io::Cursor::new(bytes.to_vec()));
+        let mut reader = CsvReader::with_fill_size("t", stream, InputFormat::Csv, delimiter, fill)
+            .map_err(|e| e.to_string())?;
+        let mut rows = Vec::new();
+        let mut rec = Record::new();
+        loop {
+            match reader.read(&mut rec) {
+                Ok(true) => rows.push(Ok((
+                    rec.line(),
+                    rec.cells.iter().map(str::to_string).collect(),
+                ))),
+                Ok(false) => break,
+                Err(ReadError::Row(e)) => rows.push(Err(e.to_string())),
+                Err(ReadError::Fatal(e)) => return Err(e.to_string()),
+            }
+            // Never more held than the bounds allow.
+            assert!(rec.cells.text.capacity() <= MAX_RECORD_BYTES as usize + 1);
+            assert!(rec.cells.ends.capacity() <= MAX_RECORD_DELIMITERS as usize + 2);
+        }
+        Ok((reader.info().columns.clone(), rows))
+    }
+
+    fn ok(line: u64, cells: &[&str]) -> Row {
+        Ok((line, cells.iter().map(|c| c.to_string()).collect()))
+    }
+
+    /// Records and lines come out the same whatever the fill size: records
+    /// straddle fills, a CRLF is split between two, a CR ends a fill.
+    #[test]
+    fn lines_in_any_fill_size() {
+        #[rustfmt::skip]
+        let cases: [(&str, Vec<Row>); 8] = [
+            ("id,n\r\n1,\"a\r\nb\"\r\n2,c\r\n",        vec![ok(2, &["1", "a\r\nb"]), ok(4, &["2", "c"])]),
+            ("id,n\r1,a\r\r2,\"b\rc\"\r3,d",             vec![ok(2, &["1", "a"]), ok(4, &["2", "b\rc"]), ok(6, &["3", "d"])]),
+            ("\n\r\n\rid,n\n\n1,a\r\n\r\n\r2,b",          vec![ok(6, &["1", "a"]), ok(9, &["2", "b"])]),
+            ("id,n\n1,\"a\nb\n",                         vec![ok(2, &["1", "a\nb\n"])]),
+            ("id,n\n1,\"a\r",                            vec![ok(2, &["1", "a\r"])]),
+            ("\u{FEFF}id,n\n1,a",                         vec![ok(2, &["1", "a"])]),
+            ("id,n\n  \r\n1,\"x\"\"y\"\r\n\n",              vec![ok(3, &["1", "x\"y"])]),
+            ("id,n\r\n\r\n\r\n1,\"\r\n\r\n,\r\n\"\r\n",          vec![ok(4, &["1", "\r\n\r\n,\r\n"])]),
+        ];
+        for (text, want) in cases {
+            let bytes = text.as_bytes();
+            let columns = vec!["id".to_string(), "n".to_string()];
+            for fill in (1..=bytes.len() + 1).chain([FILL_BYTES]) {
+                for delimiter in [Some(b','), None] {
+                    assert_eq!(
+                        read_all(bytes, delimiter, fill),
+                        Ok((columns.clone(), want.clone())),
+                        "{text:?} in fills of {fill}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A record over the bounds is parsed to its end without being held,
+    /// however the fills cut it; the next record's line counts its lines.
+    #[test]
+    fn records_over_the_bounds_across_fills() {
+        // Over a million delimiters, most of them quoted, on four lines
+        // (the last ended by a lone CR).
+        let mut many = b"id,n\n1,a\n2,\"".to_vec();
+        for _ in 0..3 {
+            many.extend(std::iter::repeat_n(b',', 400_000));
+            many.extend_from_slice(b"\r\n");
+        }
+        many.extend_from_slice(b"\"\r3,c\n");
+        // Over 32 MiB, the quote closed on the third line.
+        let mut large = b"id,n\n1,a\n2,\"".to_vec();
+        large.extend(std::iter::repeat_n(b'x', 33 << 20));
+        large.extend_from_slice(b"\n\n\"\"\"\n3,c\n");
+        let limits = limits();
+        for (bytes, skipped) in [
+            (&many, "lines 3 to 6 were skipped"),
+            (&large, "lines 3 to 5 were skipped"),
+        ] {
+            for fill in [4099, 65_536, FILL_BYTES] {
+                let (_, rows) = read_all(bytes, Some(b','), fill).unwrap();
+                assert_eq!(
+                    rows,
+                    vec![
+                        ok(2, &["1", "a"]),
+                        Err(format!("t:3: the row is {limits}; {skipped}")),
+                        ok(if bytes == &many { 7 } else { 6 }, &["3", "c"]),
+                    ],
+                    "fills of {fill}"
+                );
+            }
+        }
+        // A quote left open: the rest of the input goes, and the error says so.
+        let mut open = b"id,n\n1,\"a\n".to_vec();
+        open.extend(std::iter::repeat_n(b"2,b\r\n".as_slice(), (33 << 20) / 5).flatten());
+        let (_, rows) = read_all(&open, Some(b','), 100_003).unwrap();
+        assert_eq!(
+            rows,
+            vec![Err(format!(
+                "t:2: the row is {limits}, and a quote opened in it is never closed: the rest \
+                 of the input was skipped"
+            ))]
+        );
+        // The header over the bounds ends reading.
+        let err = read_all(&many[9..], Some(b','), 4099).unwrap_err();
+        assert_eq!(
+            err,
+            format!("t:1: the record starting here is {limits}; is a quote left open?")
+        );
+    }
+
+    /// The text of a record can be valid UTF-8 while its cells are not: a
+    /// delimiter cuts a character in two.
+    #[test]
+    fn a_cell_cut_inside_a_character_is_not_utf8() {
+        let bytes = b"a,b\nx\xC3,\xA9y\n\"\xC3\",\"\xA9\"\n\xC3\xA9,\"\xE2\x82\xAC,\"\n";
+        let (_, rows) = read_all(bytes, Some(b','), FILL_BYTES).unwrap();
+        let hint = "is not valid UTF-8 (try --encoding windows-1252)";
+        assert_eq!(
+            rows,
+            vec![
+                Err(format!("t:2: column \"a\": `x\\xC3` {hint}")),
+                Err(format!("t:3: column \"a\": `\\xC3` {hint}")),
+                ok(4, &["é", "€,"]),
+            ]
+        );
+    }
+
+    /// The line breaks before byte `at`, counted the simple way.
+    fn line_of(text: &[u8], at: usize) -> u64 {
+        let mut line = 1;
+        for (i, &b) in text.iter().enumerate().take(at) {
+            // A CR followed by an LF is counted at the LF.
+            if b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n')) {
+                line += 1;
+            }
+        }
+        line
+    }
+
+    /// What the reader should give, from the `csv` crate's records: cells,
+    /// and start lines from where the crate started reading each record.
+    fn oracle(text: &[u8]) -> Result<(Vec<String>, Vec<Row>), String> {
+        let mut csv = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut records = Vec::new();
+        let mut record = ::csv::ByteRecord::new();
+        while csv.read_byte_record(&mut record).unwrap() {
+            let mut start = record.position().unwrap().byte() as usize;
+            while matches!(text.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let cells: Vec<String> = record
+                .iter()
+                .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                .collect();
+            records.push((line_of(text, start), cells));
+        }
+        let mut records = records.into_iter();
+        let Some((_, columns)) = records.next() else {
+            return Err("t: the file is empty: no header".to_string());
+        };
+        let mut rows = Vec::new();
+        for (line, cells) in records {
+            if columns.len() > 1 && cells.len() == 1 && cells[0].trim_ascii().is_empty() {
+                continue;
+            }
+            if cells.len() == columns.len() {
+                rows.push(Ok((line, cells)));
+            } else {
+                let hint = if cells.len() < columns.len() && cells.iter().any(|c| c.contains('\n'))
+                {
+                    "; a quote in it may never be closed, which joins the lines after it into one cell"
+                } else {
+                    ""
+                };
+                rows.push(Err(format!(
+                    "t:{line}: the row has {} cells, the header has {}{hint}",
+                    cells.len(),
+                    columns.len()
+                )));
+            }
+        }
+        Ok((columns, rows))
+    }
+
+    fn csv_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            6 => Just("a"),
+            1 => Just("é"),
+            1 => Just("€"),
+            4 => Just(","),
+            3 => Just("\""),
+            3 => Just("\n"),
+            2 => Just("\r"),
+            2 => Just("\r\n"),
+            1 => Just(" "),
+        ];
+        prop::collection::vec(piece, 0..120).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Cells as the `csv` crate reads them, lines counted from where it
+        /// started each record, in any fill size.
+        #[test]
+        fn same_records_as_the_csv_crate(text in csv_text(), fill in 1usize..16) {
+            let want = oracle(text.as_bytes());
+            prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), fill), &want, "{:?}", text);
+            prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), FILL_BYTES), &want, "{:?}", text);
+        }
+    }
 
     #[test]
     fn sniffs_each_delimiter() {
@@ -648,9 +979,11 @@ mod tests {
         }
     }
 
+    /// Line breaks counted over the bytes in one piece, and split at every
+    /// byte: a CR at the end of a piece waits for the next.
     #[test]
-    fn line_breaks_in_cells() {
-        let cases: [(&[u8], u64); 7] = [
+    fn line_breaks_in_any_pieces() {
+        let cases: [(&[u8], u64); 8] = [
             (b"", 0),
             (b"a\nb", 1),
             (b"a\r\nb", 1),
@@ -658,9 +991,23 @@ mod tests {
             (b"a\r", 1),
             (b"\r\r\n\n", 3),
             (b"\n\r", 2),
+            (b"x\r\r\r\n\ny\rz", 5),
         ];
         for (bytes, want) in cases {
-            assert_eq!(line_breaks(bytes), want, "{bytes:?}");
+            let count = |pieces: &[&[u8]]| {
+                let mut lines = Lines::default();
+                for piece in pieces {
+                    lines.advance(piece);
+                }
+                lines.complete + u64::from(lines.pending_cr)
+            };
+            assert_eq!(count(&[bytes]), want, "{bytes:?}");
+            let each: Vec<&[u8]> = bytes.chunks(1).collect();
+            assert_eq!(count(&each), want, "{bytes:?} byte by byte");
+            for cut in 0..=bytes.len() {
+                let (a, b) = bytes.split_at(cut);
+                assert_eq!(count(&[a, b]), want, "{bytes:?} cut at {cut}");
+            }
         }
     }
 

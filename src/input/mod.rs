@@ -166,21 +166,88 @@ pub fn column_label(columns: &[String], index: usize) -> String {
 }
 
 /// One row of an input. Readers fill a caller-owned `Record` in place, so a
-/// CSV read reuses the same buffer; a record borrows nothing from the reader.
+/// CSV read reuses the same buffers; a record borrows nothing from the reader.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     line: u64,
-    /// CSV cells; every cell is valid UTF-8 (readers check it).
-    csv: ::csv::ByteRecord,
-    /// The object of a JSON record; when set, `csv` is unused.
+    /// CSV cells; when `json` is set, unused.
+    cells: Cells,
+    /// The object of a JSON record.
     json: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The cells of a CSV record: their text end to end, checked to be UTF-8
+/// once, and where each cell ends (every end is a character boundary).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cells {
+    text: String,
+    /// The end of each cell in `text`; a cell starts where the previous ends.
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Cell `index`; `None` past the last cell.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = match index.checked_sub(1) {
+            Some(previous) => *self.ends.get(previous)?,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| self.get(i).unwrap_or_default())
+    }
+
+    /// The text of all cells end to end.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+
+    /// The buffers, holding the last cells still, for a reader to refill.
+    fn take_buffers(&mut self) -> (Vec<u8>, Vec<usize>) {
+        (
+            std::mem::take(&mut self.text).into_bytes(),
+            std::mem::take(&mut self.ends),
+        )
+    }
+
+    /// Keeps `text` and `ends` (checked by the reader) as the cells.
+    fn set(&mut self, text: String, ends: Vec<usize>) {
+        self.text = text;
+        self.ends = ends;
+    }
+
+    /// No cells, keeping the buffers (emptied) for the next record.
+    fn clear_with(&mut self, mut bytes: Vec<u8>, mut ends: Vec<usize>) {
+        bytes.clear();
+        ends.clear();
+        self.text = String::from_utf8(bytes).unwrap_or_default();
+        self.ends = ends;
+    }
 }
 
 /// The cells of a [`Record`], by format.
 #[derive(Debug, Clone, Copy)]
 pub enum RecordData<'r> {
-    /// CSV cells, all valid UTF-8.
-    Csv(&'r ::csv::ByteRecord),
+    /// CSV cells.
+    Csv(&'r Cells),
     /// A JSON object.
     Json(&'r serde_json::Map<String, serde_json::Value>),
 }
@@ -197,7 +264,7 @@ impl Record {
             ..Record::default()
         };
         for cell in cells {
-            rec.csv.push_field(cell.as_ref().as_bytes());
+            rec.cells.push(cell.as_ref());
         }
         rec
     }
@@ -206,7 +273,7 @@ impl Record {
     pub fn from_json(line: u64, object: serde_json::Map<String, serde_json::Value>) -> Self {
         Record {
             line,
-            csv: ::csv::ByteRecord::new(),
+            cells: Cells::default(),
             json: Some(object),
         }
     }
@@ -220,7 +287,7 @@ impl Record {
     pub fn data(&self) -> RecordData<'_> {
         match &self.json {
             Some(m) => RecordData::Json(m),
-            None => RecordData::Csv(&self.csv),
+            None => RecordData::Csv(&self.cells),
         }
     }
 
@@ -228,7 +295,7 @@ impl Record {
     pub fn len(&self) -> usize {
         match &self.json {
             Some(m) => m.len(),
-            None => self.csv.len(),
+            None => self.cells.len(),
         }
     }
 
@@ -241,17 +308,14 @@ impl Record {
     pub fn cell_str(&self, index: usize) -> Option<&str> {
         match &self.json {
             Some(_) => None,
-            None => std::str::from_utf8(self.csv.get(index)?).ok(),
+            None => self.cells.get(index),
         }
     }
 
     /// Cell `index` of a CSV record as the bytes read (valid UTF-8, checked
     /// by the reader); `None` past the last cell or for a JSON record.
     pub fn cell_bytes(&self, index: usize) -> Option<&[u8]> {
-        match &self.json {
-            Some(_) => None,
-            None => self.csv.get(index),
-        }
+        self.cell_str(index).map(str::as_bytes)
     }
 
     /// The object of a JSON record.
@@ -269,10 +333,10 @@ impl Record {
         }
     }
 
-    /// The CSV buffer, for a reader to fill.
-    fn csv_buffer(&mut self) -> &mut ::csv::ByteRecord {
+    /// The CSV buffers, for a reader to fill (see [`Cells::take_buffers`]).
+    fn take_csv_buffers(&mut self) -> (Vec<u8>, Vec<usize>) {
         self.json = None;
-        &mut self.csv
+        self.cells.take_buffers()
     }
 
     fn set_json(&mut self, line: u64, object: serde_json::Map<String, serde_json::Value>) {
