@@ -84,6 +84,19 @@ fn main() {
     if raw.get(1).is_some_and(|a| a == measure::HELPER_ARG) {
         std::process::exit(measure::helper(raw.get(2..).unwrap_or_default()));
     }
+    // `handwritten IN.csv OUT.csv` runs (b) alone, for profilers.
+    if let [_, mode, input, output] = raw.as_slice()
+        && mode == "handwritten"
+    {
+        match handwritten::csv_to_csv(Path::new(input), Path::new(output)) {
+            Ok(n) => println!("{n} tasks"),
+            Err(e) => {
+                println!("FAILED: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     // `cargo bench` passes `--bench`; other words choose the benchmarks.
     let chosen: Vec<String> = std::env::args()
         .skip(1)

@@ -215,6 +215,12 @@ impl Cells {
         &self.text
     }
 
+    /// Where each cell ends in [`Cells::as_str`]; a cell starts where the
+    /// previous one ends.
+    pub fn ends(&self) -> &[usize] {
+        &self.ends
+    }
+
     fn push(&mut self, cell: &str) {
         self.text.push_str(cell);
         self.ends.push(self.text.len());

@@ -9,7 +9,7 @@ pub mod report;
 
 use crate::compile::{Program, Ty};
 use crate::eval::{RuleTrace, Task};
-use crate::input::Record;
+use crate::input::{Record, RecordData};
 use crate::value::{Value, format_number};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -136,31 +136,33 @@ impl Row<'_> {
         &self,
         schema: &Schema,
         scratch: &mut String,
-        mut emit: impl FnMut(&str) -> io::Result<()>,
+        mut emit: impl FnMut(&str, bool) -> io::Result<()>,
     ) -> io::Result<()> {
+        // The second argument says the cell is safe: a number, a label or
+        // another value that never holds a quote, delimiter or line break.
         for s in &self.task.scores {
             scratch.clear();
             crate::value::write_number(scratch, *s);
-            emit(scratch)?;
+            emit(scratch, true)?;
         }
         if schema.has_label {
-            emit(self.label())?;
-            emit(self.reason)?;
+            emit(self.label(), true)?;
+            emit(self.reason, false)?;
         }
         for i in 0..schema.outputs.len() {
             match self.task.outputs.get(i) {
-                Some(Value::Text(t)) => emit(t)?,
+                Some(Value::Text(t)) => emit(t, false)?,
                 Some(Value::Num(n)) => {
                     scratch.clear();
                     crate::value::write_number(scratch, *n);
-                    emit(scratch)?;
+                    emit(scratch, true)?;
                 }
-                Some(Value::Missing) | None => emit("")?,
-                Some(_) => emit(&self.output_text(i))?,
+                Some(Value::Missing) | None => emit("", true)?,
+                Some(_) => emit(&self.output_text(i), false)?,
             }
         }
         if schema.explain {
-            emit(&self.fired_rules())?;
+            emit(&self.fired_rules(), false)?;
         }
         Ok(())
     }
@@ -406,30 +408,79 @@ struct CsvRows {
     record_start: usize,
     /// Cells written of that record.
     cells: usize,
+    /// For each cell of the input record, whether it needs quotes.
+    quote: Vec<bool>,
 }
 
 impl CsvRows {
+    /// Writes a cell, quoted when it needs to be.
     fn field(&mut self, cell: &[u8]) {
-        if self.cells > 0 {
-            self.out.push(self.delimiter);
-        }
-        self.cells += 1;
         let d = self.delimiter;
         if cell
             .iter()
             .any(|&b| b == d || b == b'"' || b == b'\n' || b == b'\r')
         {
-            self.out.push(b'"');
-            for &b in cell {
-                if b == b'"' {
-                    self.out.push(b'"');
-                }
-                self.out.push(b);
-            }
-            self.out.push(b'"');
+            self.quoted_field(cell);
         } else {
-            self.out.extend_from_slice(cell);
+            self.plain_field(cell);
         }
+    }
+
+    /// Finds the cells of a record that need quotes: those holding a
+    /// delimiter, quote or line break. `text` is the record's cells one
+    /// after the other, `ends` where each ends. Such bytes are rare, so two
+    /// vectorised searches over the whole record replace a look at each
+    /// byte of each cell.
+    fn mark_cells(&mut self, text: &[u8], ends: &[usize]) {
+        self.quote.clear();
+        self.quote.resize(ends.len(), false);
+        let quote = &mut self.quote;
+        let mut mark = |cell: &mut usize, at: usize| {
+            while ends.get(*cell).is_some_and(|&end| end <= at) {
+                *cell += 1;
+            }
+            if let Some(q) = quote.get_mut(*cell) {
+                *q = true;
+            }
+        };
+        let mut cell = 0;
+        for at in memchr::memchr3_iter(b'"', b'\n', b'\r', text) {
+            mark(&mut cell, at);
+        }
+        let mut cell = 0;
+        for at in memchr::memchr_iter(self.delimiter, text) {
+            mark(&mut cell, at);
+        }
+    }
+
+    /// Whether cell `i` of the record given to [`CsvRows::mark_cells`] needs quotes.
+    fn marked(&self, i: usize) -> bool {
+        self.quote.get(i).copied().unwrap_or(false)
+    }
+
+    /// Writes a cell known to need no quotes.
+    fn plain_field(&mut self, cell: &[u8]) {
+        if self.cells > 0 {
+            self.out.push(self.delimiter);
+        }
+        self.cells += 1;
+        self.out.extend_from_slice(cell);
+    }
+
+    /// Writes a cell in quotes, its quotes doubled.
+    fn quoted_field(&mut self, cell: &[u8]) {
+        if self.cells > 0 {
+            self.out.push(self.delimiter);
+        }
+        self.cells += 1;
+        self.out.push(b'"');
+        for &b in cell {
+            if b == b'"' {
+                self.out.push(b'"');
+            }
+            self.out.push(b);
+        }
+        self.out.push(b'"');
     }
 
     fn end_record(&mut self) {
@@ -492,6 +543,7 @@ impl Formatter {
                 },
                 record_start: 0,
                 cells: 0,
+                quote: Vec::new(),
             }),
             _ => None,
         };
@@ -514,19 +566,33 @@ impl Formatter {
                 let Some(csv) = chunk.csv.as_mut() else {
                     return Ok(());
                 };
-                let raw = row.record.json().is_none();
+                let cells = match row.record.data() {
+                    RecordData::Csv(cells) => Some(cells),
+                    RecordData::Json(_) => None,
+                };
+                if let Some(cells) = cells {
+                    csv.mark_cells(cells.as_str().as_bytes(), cells.ends());
+                }
                 for i in 0..self.schema.input.len() {
                     let column = row.column_map.get(i).copied().flatten();
-                    if raw {
-                        // CSV cells go out as read: no conversion, no copy.
-                        let bytes = column.and_then(|c| row.record.cell_bytes(c)).unwrap_or(b"");
-                        csv.field(bytes);
+                    if let Some(cells) = cells {
+                        // CSV cells go out as read: no conversion.
+                        let bytes = column.and_then(|c| cells.get(c)).unwrap_or("").as_bytes();
+                        if column.is_some_and(|c| csv.marked(c)) {
+                            csv.quoted_field(bytes);
+                        } else {
+                            csv.plain_field(bytes);
+                        }
                     } else {
                         csv.field(row.input_text(i).as_bytes());
                     }
                 }
-                row.each_added(&self.schema, &mut chunk.scratch, |cell| {
-                    csv.field(cell.as_bytes());
+                row.each_added(&self.schema, &mut chunk.scratch, |cell, safe| {
+                    if safe {
+                        csv.plain_field(cell.as_bytes());
+                    } else {
+                        csv.field(cell.as_bytes());
+                    }
                     Ok(())
                 })?;
                 csv.end_record();
@@ -778,6 +844,7 @@ mod tests {
                 delimiter,
                 record_start: 0,
                 cells: 0,
+                quote: Vec::new(),
             };
             let mut theirs = csv::WriterBuilder::new()
                 .delimiter(delimiter)
