@@ -540,7 +540,16 @@ impl Program {
         task.scores.extend(self.scores.iter().map(|s| s.start));
         task.fired.clear();
         task.fired.resize(self.rules.len(), false);
-        for (ri, rule) in self.rules.iter().enumerate() {
+        let planned = trace.is_none() && self.run_planned_rules(task, today);
+        if !planned {
+            // From the start again, on the generic path.
+            task.scores.clear();
+            task.scores.extend(self.scores.iter().map(|s| s.start));
+            task.fired.clear();
+            task.fired.resize(self.rules.len(), false);
+        }
+        let generic = if planned { &[][..] } else { &self.rules[..] };
+        for (ri, rule) in generic.iter().enumerate() {
             let fired = match &rule.when {
                 Some(w) => self
                     .holds_at(Site::RuleWhen(ri), w, Env::task(task, today))

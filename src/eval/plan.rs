@@ -85,15 +85,30 @@ fn norm(n: f64) -> f64 {
 
 /// The state of one evaluation: the task, and whether the plan gave up.
 pub(crate) struct Cx<'s, 'r> {
-    task: &'s Task<'r>,
+    fields: &'s [Value<'r>],
+    lets: &'s [Value<'r>],
+    outputs: &'s [Value<'r>],
+    scores: Scores<'s>,
+    label: Option<u16>,
     today: i32,
     slow: Cell<bool>,
+}
+
+/// The running scores: read only, or updated by the rules as they run.
+#[derive(Clone, Copy)]
+enum Scores<'s> {
+    Fixed(&'s [f64]),
+    Running(&'s [Cell<f64>]),
 }
 
 impl<'s, 'r> Cx<'s, 'r> {
     fn new(task: &'s Task<'r>, today: i32) -> Self {
         Cx {
-            task,
+            fields: &task.fields,
+            lets: &task.lets,
+            outputs: &task.outputs,
+            scores: Scores::Fixed(&task.scores),
+            label: task.label,
             today,
             slow: Cell::new(false),
         }
@@ -104,13 +119,20 @@ impl<'s, 'r> Cx<'s, 'r> {
     }
 
     fn field(&self, i: u32) -> Option<&'s Value<'r>> {
-        self.task.fields.get(i as usize)
+        self.fields.get(i as usize)
     }
     fn let_(&self, i: u32) -> Option<&'s Value<'r>> {
-        self.task.lets.get(i as usize)
+        self.lets.get(i as usize)
     }
     fn output(&self, i: u32) -> Option<&'s Value<'r>> {
-        self.task.outputs.get(i as usize)
+        self.outputs.get(i as usize)
+    }
+    fn score(&self, i: u32) -> f64 {
+        match self.scores {
+            Scores::Fixed(s) => s.get(i as usize).copied(),
+            Scores::Running(s) => s.get(i as usize).map(Cell::get),
+        }
+        .unwrap_or(f64::NAN)
     }
 }
 
@@ -300,7 +322,7 @@ impl N {
                 Some(Value::Num(n)) => *n,
                 _ => f64::NAN,
             },
-            N::Score(i) => cx.task.scores.get(*i as usize).copied().unwrap_or(f64::NAN),
+            N::Score(i) => cx.score(*i),
             N::Neg(a) => norm(-a.eval(cx)),
             N::Arith(op, a, b) => arith(cx, *op, a.eval(cx), b.eval(cx)),
             N::ArithConst(op, a, c) => arith(cx, *op, a.eval(cx), *c),
@@ -547,7 +569,7 @@ impl E {
                 Some(Value::Enum(v)) => u32::from(*v),
                 _ => NO_ENUM,
             },
-            E::Label => cx.task.label.map_or(NO_ENUM, u32::from),
+            E::Label => cx.label.map_or(NO_ENUM, u32::from),
             E::If(c, a, b) => {
                 if c.eval(cx) == TRUE {
                     a.eval(cx)
@@ -643,6 +665,8 @@ pub struct Plan {
     messages: Vec<Pieces>,
     agg_filter: Vec<Option<B>>,
     agg_arg: Vec<Option<Expr>>,
+    /// Every rule's condition and actions have plans.
+    rules_planned: bool,
     /// Expressions with a plan, of all the per-task expressions.
     planned: usize,
     expressions: usize,
@@ -710,9 +734,18 @@ impl Plan {
                 .iter()
                 .map(|a| a.arg.as_ref().and_then(any))
                 .collect(),
+            rules_planned: false,
             planned: 0,
             expressions: 0,
         };
+        plan.rules_planned = program.rules.iter().enumerate().all(|(ri, rule)| {
+            let when = rule.when.is_none() || plan.rule_when.get(ri).is_some_and(Option::is_some);
+            let actions = plan
+                .actions
+                .get(ri)
+                .is_some_and(|a| a.len() == rule.actions.len() && a.iter().all(Option::is_some));
+            when && actions
+        });
         (plan.planned, plan.expressions) = counts.get();
         plan
     }
@@ -772,6 +805,77 @@ pub(crate) enum Text {
 }
 
 impl Program {
+    /// Runs every rule on the plans, as the generic loop of
+    /// [`Program::evaluate_traced`] does: sets `task.fired` and moves the
+    /// running scores in `task.scores`, which hold the scores' start values.
+    /// `false` when a rule has no plan, a plan gives up or a score stops
+    /// being finite: the caller then starts the rules again on the generic
+    /// path, which reports errors.
+    pub(crate) fn run_planned_rules(&self, task: &mut Task<'_>, today: i32) -> bool {
+        if !self.plan.rules_planned {
+            return false;
+        }
+        let Task {
+            fields,
+            lets,
+            outputs,
+            scores,
+            fired,
+            label,
+            ..
+        } = task;
+        let running = Cell::from_mut(scores.as_mut_slice()).as_slice_of_cells();
+        let cx = Cx {
+            fields,
+            lets,
+            outputs,
+            scores: Scores::Running(running),
+            label: *label,
+            today,
+            slow: Cell::new(false),
+        };
+        for (ri, rule) in self.rules.iter().enumerate() {
+            let on = match self.plan.rule_when.get(ri).and_then(Option::as_ref) {
+                Some(when) => when.eval(&cx) == TRUE,
+                None => rule.when.is_none(),
+            };
+            if let Some(f) = fired.get_mut(ri) {
+                *f = on;
+            }
+            if !on {
+                continue;
+            }
+            let plans = self.plan.actions.get(ri);
+            for (ai, action) in rule.actions.iter().enumerate() {
+                let Some(n) = plans.and_then(|p| p.get(ai)).and_then(Option::as_ref) else {
+                    return false;
+                };
+                let v = n.eval(&cx);
+                // A missing value moves nothing, as on the generic path.
+                if v.is_nan() {
+                    continue;
+                }
+                let Some(score) = running.get(action.score as usize) else {
+                    continue;
+                };
+                let before = score.get();
+                let after = match action.op {
+                    Assign::Add => before + v,
+                    Assign::Sub => before - v,
+                    Assign::Set => v,
+                };
+                if !after.is_finite() {
+                    return false;
+                }
+                score.set(after);
+            }
+            if cx.slow.get() {
+                return false;
+            }
+        }
+        !cx.slow.get()
+    }
+
     /// The value of the expression at `site`: its plan, or [`Program::eval`]
     /// where it has none or gives up.
     pub(crate) fn value_at<'s>(
