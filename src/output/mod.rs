@@ -416,10 +416,13 @@ impl CsvRows {
     /// Writes a cell, quoted when it needs to be.
     fn field(&mut self, cell: &[u8]) {
         let d = self.delimiter;
-        if cell
-            .iter()
-            .any(|&b| b == d || b == b'"' || b == b'\n' || b == b'\r')
-        {
+        let special = if cell.len() >= 16 {
+            memchr::memchr3(b'"', b'\n', b'\r', cell).is_some() || memchr::memchr(d, cell).is_some()
+        } else {
+            cell.iter()
+                .any(|&b| b == d || b == b'"' || b == b'\n' || b == b'\r')
+        };
+        if special {
             self.quoted_field(cell);
         } else {
             self.plain_field(cell);
@@ -474,12 +477,14 @@ impl CsvRows {
         }
         self.cells += 1;
         self.out.push(b'"');
-        for &b in cell {
-            if b == b'"' {
-                self.out.push(b'"');
-            }
-            self.out.push(b);
+        let mut rest = cell;
+        while let Some(at) = memchr::memchr(b'"', rest) {
+            let (upto, after) = rest.split_at(at + 1);
+            self.out.extend_from_slice(upto);
+            self.out.push(b'"');
+            rest = after;
         }
+        self.out.extend_from_slice(rest);
         self.out.push(b'"');
     }
 
@@ -825,7 +830,7 @@ mod tests {
     /// are the same bytes.
     #[test]
     fn csv_rows_quote_as_the_csv_crate() {
-        let pieces: [&[u8]; 10] = [
+        let pieces: [&[u8]; 11] = [
             b"",
             b"a",
             b"x y",
@@ -836,6 +841,7 @@ mod tests {
             b"\r\n",
             b"\xc3\xa9",
             b"\r",
+            b"a cell of 20 bytes..",
         ];
         let mut seed: u64 = 7;
         for delimiter in [b',', b'\t'] {
@@ -858,9 +864,9 @@ mod tests {
                 let mut record: Vec<Vec<u8>> = Vec::new();
                 for c in 0..cells {
                     let mut cell = Vec::new();
-                    for k in 0..(seed >> (c * 5)) % 4 {
+                    for k in 0..(seed >> (c * 5)) % 6 {
                         cell.extend_from_slice(
-                            pieces[((seed >> (k as usize * 3 + c)) % 10) as usize],
+                            pieces[((seed >> (k as usize * 3 + c)) % 11) as usize],
                         );
                     }
                     record.push(cell);
@@ -881,5 +887,31 @@ mod tests {
                 "quotes were written"
             );
         }
+    }
+
+    /// The cells [`CsvRows::mark_cells`] marks are those that need quotes.
+    #[test]
+    fn marks_the_cells_that_need_quotes() {
+        let cells: [&str; 7] = ["plain", "a,b", "", "say \"hi\"", "two\nlines", "x\ry", "z"];
+        let text: String = cells.concat();
+        let mut end = 0;
+        let ends: Vec<usize> = cells
+            .iter()
+            .map(|c| {
+                end += c.len();
+                end
+            })
+            .collect();
+        let mut rows = CsvRows {
+            out: Vec::new(),
+            delimiter: b',',
+            record_start: 0,
+            cells: 0,
+            quote: Vec::new(),
+        };
+        rows.mark_cells(text.as_bytes(), &ends);
+        let marked: Vec<bool> = (0..cells.len()).map(|i| rows.marked(i)).collect();
+        assert_eq!(marked, [false, true, false, true, true, true, false]);
+        assert!(!rows.marked(cells.len()), "past the last cell");
     }
 }
