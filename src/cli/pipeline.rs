@@ -507,7 +507,12 @@ pub fn run<W: Work>(
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = mpsc::channel::<Done<W::Out>>();
         std::thread::scope(|s| {
-            for _ in 0..threads {
+            // The calling thread reads, and evaluates a batch itself whenever
+            // the workers have all they can take: one worker fewer than
+            // threads keeps every core busy, and the batches it keeps never
+            // move between cores.
+            let workers = threads - 1;
+            for _ in 0..workers {
                 let work_rx = Arc::clone(&work_rx);
                 let done_tx = done_tx.clone();
                 let stage = &stage;
@@ -538,7 +543,8 @@ pub fn run<W: Work>(
                 });
             }
             drop(done_tx);
-            let max_in_flight = (threads * 2) as u64;
+            let max_in_flight = (workers * 2) as u64;
+            let mut spare: Task<'static> = program.new_task();
             let mut sent: u64 = 0;
             let mut next_seq: u64 = 0;
             let mut waiting: std::collections::BTreeMap<u64, Done<W::Out>> =
@@ -586,7 +592,20 @@ pub fn run<W: Work>(
                     let next = read_batch(reader, &mut items, &mut pool);
                     fatal |= next == Next::Fatal;
                     if !items.is_empty() {
-                        if work_tx
+                        if sent - next_seq >= max_in_flight {
+                            let (out, errors, tasks) = match metas.get(i) {
+                                Some(meta) => process(&stage, meta, &items, &mut spare),
+                                None => break 'inputs,
+                            };
+                            let done = Done {
+                                seq: sent,
+                                items,
+                                out,
+                                errors,
+                                tasks,
+                            };
+                            waiting.insert(sent, done);
+                        } else if work_tx
                             .send(Batch {
                                 seq: sent,
                                 input: i,
@@ -598,7 +617,9 @@ pub fn run<W: Work>(
                         }
                         sent += 1;
                     }
-                    while sent - next_seq >= max_in_flight {
+                    // Bounded memory: when a worker is behind, wait for it.
+                    while sent - next_seq >= max_in_flight * 2 {
+                        let before = next_seq;
                         drain(
                             true,
                             &mut next_seq,
@@ -607,6 +628,10 @@ pub fn run<W: Work>(
                             &mut stop,
                             &mut counts,
                         );
+                        if next_seq == before && !waiting.contains_key(&next_seq) {
+                            // A worker ended early: nothing more will come.
+                            break 'inputs;
+                        }
                     }
                     drain(
                         false,
