@@ -276,10 +276,37 @@ fn run_all(
     });
 
     // (b) The ceiling: the hand-written classifier; its output is the reference.
-    progress("(b) hand-written classifier");
+    // (b), (c) and (d) take turns, round after round, so that a machine whose
+    // speed drifts (shared hosts do) drifts under all three alike; each keeps
+    // its best round.
+    progress("(b), (c) and (d) in turns");
     let reference = out_dir.join("handwritten.csv");
-    let (run, rows) =
-        measure::best_in_process(s.repeat, || handwritten::csv_to_csv(csv_path, &reference))?;
+    let turn_args = |label: &str, threads: usize| {
+        let out = out_dir.join(format!("outsort-{label}.csv"));
+        classify_args(csv_path, &out, Some(threads).filter(|_| classify_threads))
+    };
+    let (c_args, d_args) = (turn_args("c", 1), turn_args("d", cores));
+    let mut best_b: Option<(Run, u64)> = None;
+    let mut in_turns: Vec<(&str, Run)> = Vec::new();
+    for _ in 0..s.repeat {
+        let b = measure::best_in_process(1, || handwritten::csv_to_csv(csv_path, &reference))?;
+        if best_b.is_none_or(|(r, _)| b.0.secs < r.secs) {
+            best_b = Some(b);
+        }
+        let mut turns = vec![("c", &c_args)];
+        if classify_threads {
+            turns.push(("d", &d_args));
+        }
+        for (label, args) in turns {
+            let run = outsort(1, &[0], args, None)?;
+            match in_turns.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, best)) if run.secs < best.secs => *best = run,
+                Some(_) => {}
+                None => in_turns.push((label, run)),
+            }
+        }
+    }
+    let (run, rows) = best_b.ok_or("no run")?;
     check_rows(rows, n)?;
     lines.push(Line {
         label: "b",
@@ -334,7 +361,10 @@ fn run_all(
         let input = if ndjson { ndjson_path } else { csv_path };
         let out = out_dir.join(format!("outsort-{label}.{ext}"));
         let args = classify_args(input, &out, threads.filter(|_| classify_threads));
-        let run = outsort(s.repeat, &[0], &args, None)?;
+        let run = match in_turns.iter().position(|(l, _)| *l == label) {
+            Some(i) => in_turns.swap_remove(i).1,
+            None => outsort(s.repeat, &[0], &args, None)?,
+        };
         let verified = if ext == "csv" {
             verify::csv_files(&reference, &out)
         } else {
