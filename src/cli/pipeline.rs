@@ -552,12 +552,16 @@ pub fn run<W: Work>(
             let mut pool: Vec<Record> = Vec::new();
             let mut stop = false;
             // Hands finished batches on in order; blocks for one when `block`.
+            // Batches handed to the workers, and handed back.
+            let mut to_workers: u64 = 0;
+            let mut returned: u64 = 0;
             let mut drain = |block: bool,
                              next_seq: &mut u64,
                              waiting: &mut std::collections::BTreeMap<u64, Done<W::Out>>,
                              pool: &mut Vec<Record>,
                              stop: &mut bool,
-                             counts: &mut Counts| {
+                             counts: &mut Counts,
+                             returned: &mut u64| {
                 loop {
                     let got = if block && !waiting.contains_key(next_seq) {
                         done_rx.recv().ok()
@@ -566,6 +570,7 @@ pub fn run<W: Work>(
                     };
                     let received = got.is_some();
                     if let Some(d) = got {
+                        *returned += 1;
                         waiting.insert(d.seq, d);
                     }
                     let mut progressed = false;
@@ -581,7 +586,9 @@ pub fn run<W: Work>(
                             *stop = true;
                         }
                     }
-                    if !block || progressed || !received {
+                    // Without blocking, take all that is ready; blocking, stop
+                    // once the output moved on (or nothing more will come).
+                    if !received || (block && progressed) {
                         return;
                     }
                 }
@@ -592,7 +599,7 @@ pub fn run<W: Work>(
                     let next = read_batch(reader, &mut items, &mut pool);
                     fatal |= next == Next::Fatal;
                     if !items.is_empty() {
-                        if sent - next_seq >= max_in_flight {
+                        if to_workers - returned >= max_in_flight {
                             let (out, errors, tasks) = match metas.get(i) {
                                 Some(meta) => process(&stage, meta, &items, &mut spare),
                                 None => break 'inputs,
@@ -614,6 +621,8 @@ pub fn run<W: Work>(
                             .is_err()
                         {
                             break 'inputs;
+                        } else {
+                            to_workers += 1;
                         }
                         sent += 1;
                     }
@@ -627,6 +636,7 @@ pub fn run<W: Work>(
                             &mut pool,
                             &mut stop,
                             &mut counts,
+                            &mut returned,
                         );
                         if next_seq == before && !waiting.contains_key(&next_seq) {
                             // A worker ended early: nothing more will come.
@@ -640,6 +650,7 @@ pub fn run<W: Work>(
                         &mut pool,
                         &mut stop,
                         &mut counts,
+                        &mut returned,
                     );
                     if stop || fatal {
                         break 'inputs;
@@ -659,8 +670,9 @@ pub fn run<W: Work>(
                     &mut pool,
                     &mut stop,
                     &mut counts,
+                    &mut returned,
                 );
-                if next_seq == before && waiting.is_empty() {
+                if next_seq == before && !waiting.contains_key(&next_seq) {
                     // A worker ended early: nothing more will come.
                     break;
                 }
