@@ -286,6 +286,7 @@ fn run_all(
         classify_args(csv_path, &out, Some(threads).filter(|_| classify_threads))
     };
     let (c_args, d_args) = (turn_args("c", 1), turn_args("d", cores));
+    let pair_args = [turn_args("pair-1", 1), turn_args("pair-2", 1)];
     let mut best_b: Option<(Run, u64)> = None;
     let mut in_turns: Vec<(&str, Run)> = Vec::new();
     for _ in 0..s.repeat {
@@ -296,6 +297,29 @@ fn run_all(
         let mut turns = vec![("c", &c_args)];
         if classify_threads {
             turns.push(("d", &d_args));
+        }
+        // (c2) Two single-threaded runs at once: what the machine gives two
+        // independent processes, the ceiling for (d) on this host.
+        if cores > 1 {
+            let pair = std::thread::scope(|sc| {
+                let runs: Vec<_> = pair_args
+                    .iter()
+                    .map(|args| sc.spawn(move || outsort(1, &[0], args, None)))
+                    .collect();
+                runs.into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err("a run panicked".into())))
+                    .collect::<Result<Vec<Run>, String>>()
+            })?;
+            let run = Run {
+                secs: pair.iter().map(|r| r.secs).fold(0.0, f64::max),
+                peak_rss: None,
+                cpu_secs: pair.iter().map(|r| r.cpu_secs).sum(),
+            };
+            match in_turns.iter_mut().find(|(l, _)| *l == "c2") {
+                Some((_, best)) if run.secs < best.secs => *best = run,
+                Some(_) => {}
+                None => in_turns.push(("c2", run)),
+            }
         }
         for (label, args) in turns {
             let run = outsort(1, &[0], args, None)?;
@@ -396,6 +420,26 @@ fn run_all(
         });
     }
 
+    if let Some(i) = in_turns.iter().position(|(l, _)| *l == "c2") {
+        let (_, run) = in_turns.swap_remove(i);
+        lines.push(Line {
+            label: "c2",
+            what: "two outsort classify --threads 1 at once, CSV to CSV".into(),
+            rows: 2 * n,
+            run: Some(run),
+            note: "the ceiling for (d) on this machine".into(),
+        });
+    }
+    for args in &pair_args {
+        if let Some(out) = args
+            .iter()
+            .position(|a| a == "-o")
+            .and_then(|i| args.get(i + 1))
+        {
+            let _ = std::fs::remove_file(out);
+        }
+    }
+
     // (g), (h): check, whose reports hold the findings until the end.
     let check_flag = if check_threads { Some(cores) } else { None };
     let mut findings = None;
@@ -470,6 +514,12 @@ fn run_all(
         &format!("all cores ({cores}) vs single-threaded"),
         ratio("d", "c"),
         Some(TARGET_ALL_CORES_VS_SINGLE),
+    );
+    ratio_line(
+        "c2/c",
+        "two single-threaded runs at once vs one",
+        ratio("c2", "c"),
+        None,
     );
     let cpu = |label: &str| find(label).and_then(|l| l.run).and_then(|r| r.cpu_secs);
     ratio_line(

@@ -85,7 +85,10 @@ pub fn best_child(
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let scratch = std::env::temp_dir().join(format!("outsort-bench-{}", std::process::id()));
+    // Unique per call: calls may run at the same time on several threads.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = std::env::temp_dir().join(format!("outsort-bench-{}-{call}", std::process::id()));
     let stderr_path = scratch.with_extension("stderr");
     let report_path = scratch.with_extension("report");
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
