@@ -130,7 +130,10 @@ impl Gen {
             10 => format!("({} not in [medium])", self.enumv(d)),
             11 => format!("({} in [1, 2.5, 0])", self.num(d)),
             12 => format!("({} in [\"abc\", \"T1\", \"\"])", self.text(d)),
-            13 => format!("(lower({}) in [\"abc\", \"äöx\", \"x-123\"])", self.text(d)),
+            13 => format!(
+                "(lower({}) in [\"abc\", \"äöx\", \"x-123\", \"Abc\", \"A1\"])",
+                self.text(d)
+            ),
             14 => format!("matches({}, \"^a|[0-9]+\")", self.text(d)),
             15 => format!("contains({}, {})", self.text(d), self.text(d)),
             16 => format!("starts_with({}, {})", self.text(d), self.text(d)),
@@ -334,7 +337,9 @@ impl Gen {
                     }
                     F::Bool => Value::Bool(self.rng.below(2) == 0),
                     F::Text => {
-                        let t = ["", "abc", "Abc", "ÄÖX", "T1", "x-123", "äöx", "a1"];
+                        let t = [
+                            "", "abc", "Abc", "ÄÖX", "T1", "x-123", "äöx", "a1", "X-123", "ABD",
+                        ];
                         Value::Text(t[self.rng.below(t.len())].into())
                     }
                     F::Date => Value::Date(19_000 + self.rng.below(2_000) as i32),

@@ -37,7 +37,9 @@ impl fmt::Display for EvalError {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Task<'r> {
     pub fields: Vec<Value<'r>>,
-    pub lets: Vec<Value<'r>>,
+    /// Lets and outputs own their values, so their text buffers serve the
+    /// next task too.
+    pub lets: Vec<Value<'static>>,
     /// Scores after clamping.
     pub scores: Vec<f64>,
     /// Scores before clamping.
@@ -45,7 +47,7 @@ pub struct Task<'r> {
     pub label: Option<u16>,
     /// Index of the label line that matched.
     pub label_line: Option<usize>,
-    pub outputs: Vec<Value<'r>>,
+    pub outputs: Vec<Value<'static>>,
     /// Whether each rule fired.
     pub fired: Vec<bool>,
 }
@@ -59,19 +61,14 @@ impl Task<'_> {
             // Collecting an empty vector in place reuses its allocation.
             v.into_iter().map(Value::into_owned).collect()
         }
-        // Lets and outputs hold owned values: kept, so the next task can
-        // reuse their text buffers.
-        fn keep(v: Vec<Value<'_>>) -> Vec<Value<'static>> {
-            v.into_iter().map(Value::into_owned).collect()
-        }
         Task {
             fields: empty(self.fields),
-            lets: keep(self.lets),
+            lets: self.lets,
             scores: self.scores,
             unclamped: self.unclamped,
             label: None,
             label_line: None,
-            outputs: keep(self.outputs),
+            outputs: self.outputs,
             fired: self.fired,
         }
     }

@@ -291,7 +291,9 @@ enum D {
 /// The members of a text list.
 #[derive(Debug, Clone)]
 enum TextSet {
-    Small(Vec<Box<str>>),
+    /// Sorted, with whether each member is ASCII without capitals: the only
+    /// members the lower case of an ASCII text can equal.
+    Small(Vec<(Box<str>, bool)>),
     Large(HashSet<Box<str>>),
 }
 
@@ -300,6 +302,13 @@ impl TextSet {
         if members.len() <= SMALL_SET {
             let mut v: Vec<Box<str>> = members.iter().cloned().collect();
             v.sort();
+            let v = v
+                .into_iter()
+                .map(|m| {
+                    let folded = m.is_ascii() && !m.bytes().any(|b| b.is_ascii_uppercase());
+                    (m, folded)
+                })
+                .collect();
             TextSet::Small(v)
         } else {
             TextSet::Large(members.clone())
@@ -308,13 +317,41 @@ impl TextSet {
 
     fn contains(&self, t: &str) -> bool {
         match self {
-            TextSet::Small(v) => v.iter().any(|m| m.len() == t.len() && m.as_ref() == t),
+            TextSet::Small(v) => v.iter().any(|(m, _)| m.len() == t.len() && m.as_ref() == t),
             TextSet::Large(s) => s.contains(t),
+        }
+    }
+
+    /// Whether `lower(t)` is a member.
+    fn contains_lower(&self, t: &str) -> bool {
+        if !t.is_ascii() {
+            return self.contains(&t.to_lowercase());
+        }
+        match self {
+            // The lower case of ASCII text is the same length, and equals a
+            // member without capitals exactly when the two agree ignoring
+            // ASCII case.
+            TextSet::Small(v) => v.iter().any(|(m, folded)| {
+                *folded && m.len() == t.len() && m.as_bytes().eq_ignore_ascii_case(t.as_bytes())
+            }),
+            TextSet::Large(s) => {
+                let mut buf = [0u8; 64];
+                match buf.get_mut(..t.len()) {
+                    Some(dst) => {
+                        dst.copy_from_slice(t.as_bytes());
+                        dst.make_ascii_lowercase();
+                        std::str::from_utf8(dst).is_ok_and(|l| s.contains(l))
+                    }
+                    None => s.contains(t.to_ascii_lowercase().as_str()),
+                }
+            }
         }
     }
 }
 
 impl N {
+    /// Leaves are evaluated where they are read, without a call.
+    #[inline(always)]
     fn eval(&self, cx: &Cx<'_, '_>) -> f64 {
         match self {
             N::Const(n) => *n,
@@ -323,6 +360,14 @@ impl N {
                 _ => f64::NAN,
             },
             N::Score(i) => cx.score(*i),
+            _ => self.eval_node(cx),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_node(&self, cx: &Cx<'_, '_>) -> f64 {
+        match self {
+            N::Const(_) | N::Slot(_) | N::Score(_) => self.eval(cx),
             N::Neg(a) => norm(-a.eval(cx)),
             N::Arith(op, a, b) => arith(cx, *op, a.eval(cx), b.eval(cx)),
             N::ArithConst(op, a, c) => arith(cx, *op, a.eval(cx), *c),
@@ -403,6 +448,9 @@ fn arith(cx: &Cx<'_, '_>, op: ArithOp, x: f64, y: f64) -> f64 {
 }
 
 impl B {
+    /// Leaves, and comparisons of a leaf with a constant, are evaluated
+    /// where they are read, without a call.
+    #[inline(always)]
     fn eval(&self, cx: &Cx<'_, '_>) -> u8 {
         match self {
             B::Const(b) => *b,
@@ -410,6 +458,26 @@ impl B {
                 Some(Value::Bool(b)) => u8::from(*b),
                 _ => UNKNOWN,
             },
+            B::CmpNumConst(m, a, c) => {
+                let x = a.eval(cx);
+                if x.is_nan() {
+                    UNKNOWN
+                } else {
+                    accepts(*m, x, *c)
+                }
+            }
+            B::CmpEnumConst(m, a, c) => match a.eval(cx) {
+                NO_ENUM => UNKNOWN,
+                x => accepts(*m, x, *c),
+            },
+            _ => self.eval_node(cx),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_node(&self, cx: &Cx<'_, '_>) -> u8 {
+        match self {
+            B::Const(_) | B::Slot(_) | B::CmpNumConst(..) | B::CmpEnumConst(..) => self.eval(cx),
             B::Not(a) => match a.eval(cx) {
                 FALSE => TRUE,
                 TRUE => FALSE,
@@ -439,21 +507,9 @@ impl B {
                     accepts(*m, x, y)
                 }
             }
-            B::CmpNumConst(m, a, c) => {
-                let x = a.eval(cx);
-                if x.is_nan() {
-                    UNKNOWN
-                } else {
-                    accepts(*m, x, *c)
-                }
-            }
             B::CmpEnum(m, a, b) => match (a.eval(cx), b.eval(cx)) {
                 (NO_ENUM, _) | (_, NO_ENUM) => UNKNOWN,
                 (x, y) => accepts(*m, x, y),
-            },
-            B::CmpEnumConst(m, a, c) => match a.eval(cx) {
-                NO_ENUM => UNKNOWN,
-                x => accepts(*m, x, *c),
             },
             B::CmpText(m, a, b) => match (a.eval(cx), b.eval(cx)) {
                 (Some(x), Some(y)) => accepts(*m, x, y),
@@ -477,15 +533,7 @@ impl B {
                     return UNKNOWN;
                 };
                 let found = if *lower {
-                    let mut buf = [0u8; 64];
-                    match buf.get_mut(..t.len()) {
-                        Some(dst) if t.is_ascii() => {
-                            dst.copy_from_slice(t.as_bytes());
-                            dst.make_ascii_lowercase();
-                            std::str::from_utf8(dst).is_ok_and(|l| members.contains(l))
-                        }
-                        _ => members.contains(&t.to_lowercase()),
-                    }
+                    members.contains_lower(t)
                 } else {
                     members.contains(t)
                 };
@@ -532,6 +580,7 @@ impl B {
 }
 
 impl T {
+    #[inline(always)]
     fn eval<'s>(&'s self, cx: &Cx<'s, '_>) -> Option<&'s str> {
         match self {
             T::Const(t) => Some(t),
@@ -539,6 +588,14 @@ impl T {
                 Some(Value::Text(t)) => Some(t.as_ref()),
                 _ => None,
             },
+            _ => self.eval_node(cx),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_node<'s>(&'s self, cx: &Cx<'s, '_>) -> Option<&'s str> {
+        match self {
+            T::Const(_) | T::Slot(_) => self.eval(cx),
             T::Lower(a) => {
                 let t = a.eval(cx)?;
                 if t.chars().any(char::is_uppercase) {
@@ -562,6 +619,7 @@ impl T {
 }
 
 impl E {
+    #[inline(always)]
     fn eval(&self, cx: &Cx<'_, '_>) -> u32 {
         match self {
             E::Const(v) => *v,
@@ -570,6 +628,14 @@ impl E {
                 _ => NO_ENUM,
             },
             E::Label => cx.label.map_or(NO_ENUM, u32::from),
+            _ => self.eval_node(cx),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_node(&self, cx: &Cx<'_, '_>) -> u32 {
+        match self {
+            E::Const(_) | E::Slot(_) | E::Label => self.eval(cx),
             E::If(c, a, b) => {
                 if c.eval(cx) == TRUE {
                     a.eval(cx)
@@ -665,6 +731,9 @@ pub struct Plan {
     messages: Vec<Pieces>,
     agg_filter: Vec<Option<B>>,
     agg_arg: Vec<Option<Expr>>,
+    /// Every rule's condition and actions, when all have plans; empty
+    /// otherwise (or without rules).
+    rules: Vec<RulePlan>,
     /// Every rule's condition and actions have plans.
     rules_planned: bool,
     /// Expressions with a plan, of all the per-task expressions.
@@ -734,6 +803,7 @@ impl Plan {
                 .iter()
                 .map(|a| a.arg.as_ref().and_then(any))
                 .collect(),
+            rules: Vec::new(),
             rules_planned: false,
             planned: 0,
             expressions: 0,
@@ -746,6 +816,22 @@ impl Plan {
                 .is_some_and(|a| a.len() == rule.actions.len() && a.iter().all(Option::is_some));
             when && actions
         });
+        if plan.rules_planned {
+            plan.rules = program
+                .rules
+                .iter()
+                .zip(plan.rule_when.iter().zip(&plan.actions))
+                .map(|(rule, (when, actions))| RulePlan {
+                    when: when.clone().unwrap_or(B::Const(TRUE)),
+                    actions: rule
+                        .actions
+                        .iter()
+                        .zip(actions)
+                        .filter_map(|(a, n)| Some((a.score, a.op, n.clone()?)))
+                        .collect(),
+                })
+                .collect();
+        }
         (plan.planned, plan.expressions) = counts.get();
         plan
     }
@@ -756,6 +842,14 @@ impl Plan {
     pub fn coverage(&self) -> (usize, usize) {
         (self.planned, self.expressions)
     }
+}
+
+/// A rule whose condition and actions all have plans.
+#[derive(Debug, Clone)]
+struct RulePlan {
+    when: B,
+    /// Each action's score, operator and value.
+    actions: Box<[(u32, Assign, N)]>,
 }
 
 /// Which plan of a program an expression has.
@@ -834,32 +928,23 @@ impl Program {
             today,
             slow: Cell::new(false),
         };
-        for (ri, rule) in self.rules.iter().enumerate() {
-            let on = match self.plan.rule_when.get(ri).and_then(Option::as_ref) {
-                Some(when) => when.eval(&cx) == TRUE,
-                None => rule.when.is_none(),
-            };
-            if let Some(f) = fired.get_mut(ri) {
-                *f = on;
-            }
+        for (rule, f) in self.plan.rules.iter().zip(fired.iter_mut()) {
+            let on = rule.when.eval(&cx) == TRUE;
+            *f = on;
             if !on {
                 continue;
             }
-            let plans = self.plan.actions.get(ri);
-            for (ai, action) in rule.actions.iter().enumerate() {
-                let Some(n) = plans.and_then(|p| p.get(ai)).and_then(Option::as_ref) else {
-                    return false;
-                };
+            for (score, op, n) in &rule.actions {
                 let v = n.eval(&cx);
                 // A missing value moves nothing, as on the generic path.
                 if v.is_nan() {
                     continue;
                 }
-                let Some(score) = running.get(action.score as usize) else {
+                let Some(score) = running.get(*score as usize) else {
                     continue;
                 };
                 let before = score.get();
-                let after = match action.op {
+                let after = match op {
                     Assign::Add => before + v,
                     Assign::Sub => before - v,
                     Assign::Set => v,
