@@ -513,6 +513,9 @@ impl Program {
         today: i32,
         mut trace: Option<&mut Vec<RuleTrace>>,
     ) -> Result<(), TaskError> {
+        if trace.is_none() && self.evaluate_planned(task, today) {
+            return Ok(());
+        }
         task.lets.resize(self.lets.len(), Value::Missing);
         task.outputs.resize(self.outputs.len(), Value::Missing);
         for &i in &self.let_order {

@@ -677,6 +677,26 @@ impl D {
 }
 
 impl Expr {
+    /// The value as a let or output keeps it: owned, text written into the
+    /// buffer of `old`, the slot's previous value.
+    fn store(&self, cx: &Cx<'_, '_>, old: Value<'static>) -> Value<'static> {
+        match self {
+            Expr::Text(t) => match t.eval(cx) {
+                Some(text) => {
+                    let mut buf = match old {
+                        Value::Text(Cow::Owned(buf)) => buf,
+                        _ => String::new(),
+                    };
+                    buf.clear();
+                    buf.push_str(text);
+                    Value::Text(Cow::Owned(buf))
+                }
+                None => Value::Missing,
+            },
+            _ => self.value(cx).into_owned(),
+        }
+    }
+
     fn is_missing(&self, cx: &Cx<'_, '_>) -> bool {
         match self {
             Expr::Num(n) => n.eval(cx).is_nan(),
@@ -736,6 +756,9 @@ pub struct Plan {
     rules: Vec<RulePlan>,
     /// Every rule's condition and actions have plans.
     rules_planned: bool,
+    /// Every let, rule, label condition and output has a plan: a task can be
+    /// evaluated on plans alone ([`Program::evaluate_planned`]).
+    task_planned: bool,
     /// Expressions with a plan, of all the per-task expressions.
     planned: usize,
     expressions: usize,
@@ -805,6 +828,7 @@ impl Plan {
                 .collect(),
             rules: Vec::new(),
             rules_planned: false,
+            task_planned: false,
             planned: 0,
             expressions: 0,
         };
@@ -816,6 +840,14 @@ impl Plan {
                 .is_some_and(|a| a.len() == rule.actions.len() && a.iter().all(Option::is_some));
             when && actions
         });
+        plan.task_planned = plan.rules_planned
+            && plan.lets.iter().all(Option::is_some)
+            && plan.outputs.iter().all(Option::is_some)
+            && program
+                .labels
+                .iter()
+                .zip(&plan.label_when)
+                .all(|(line, when)| line.when.is_none() || when.is_some());
         if plan.rules_planned {
             plan.rules = program
                 .rules
@@ -841,6 +873,12 @@ impl Plan {
     /// How many per-task expressions have a plan, and how many there are.
     pub fn coverage(&self) -> (usize, usize) {
         (self.planned, self.expressions)
+    }
+
+    /// Whether a task is evaluated on plans alone: every let, rule, label
+    /// condition and output has a plan.
+    pub fn whole(&self) -> bool {
+        self.task_planned
     }
 }
 
@@ -959,6 +997,89 @@ impl Program {
             }
         }
         !cx.slow.get()
+    }
+
+    /// Evaluates a task on plans alone, as [`Program::evaluate_traced`] does
+    /// without a trace: lets, rules, clamping, the label and outputs. `false`
+    /// when the program is not wholly planned or a plan gives up; the caller
+    /// then evaluates the task again on the generic path, which sets every
+    /// part of it anew.
+    pub(crate) fn evaluate_planned(&self, task: &mut Task<'_>, today: i32) -> bool {
+        if !self.plan.task_planned {
+            return false;
+        }
+        task.lets.resize(self.lets.len(), Value::Missing);
+        task.outputs.resize(self.outputs.len(), Value::Missing);
+        for &i in &self.let_order {
+            let (Some(Some(plan)), Some(slot)) = (
+                self.plan.lets.get(i as usize),
+                task.lets.get_mut(i as usize),
+            ) else {
+                return false;
+            };
+            // A let never reads itself, so its slot can be emptied first.
+            let old = std::mem::replace(slot, Value::Missing);
+            let cx = Cx::new(task, today);
+            let v = plan.store(&cx, old);
+            if cx.slow.get() {
+                return false;
+            }
+            if let Some(slot) = task.lets.get_mut(i as usize) {
+                *slot = v;
+            }
+        }
+        task.scores.clear();
+        task.scores.extend(self.scores.iter().map(|s| s.start));
+        task.fired.clear();
+        task.fired.resize(self.rules.len(), false);
+        if !self.run_planned_rules(task, today) {
+            return false;
+        }
+        task.unclamped.clone_from(&task.scores);
+        for (v, s) in task.scores.iter_mut().zip(&self.scores) {
+            *v = v.clamp(s.lo, s.hi);
+        }
+        task.label = None;
+        task.label_line = None;
+        let mut matched = None;
+        {
+            let cx = Cx::new(task, today);
+            for (li, (line, when)) in self.labels.iter().zip(&self.plan.label_when).enumerate() {
+                let holds = match when {
+                    Some(w) => w.eval(&cx) == TRUE,
+                    None => line.when.is_none(),
+                };
+                if holds {
+                    matched = Some((li, line.value));
+                    break;
+                }
+            }
+            if cx.slow.get() {
+                return false;
+            }
+        }
+        if let Some((li, value)) = matched {
+            task.label = Some(value);
+            task.label_line = Some(li);
+        }
+        for &i in &self.output_order {
+            let (Some(Some(plan)), Some(slot)) = (
+                self.plan.outputs.get(i as usize),
+                task.outputs.get_mut(i as usize),
+            ) else {
+                return false;
+            };
+            let old = std::mem::replace(slot, Value::Missing);
+            let cx = Cx::new(task, today);
+            let v = plan.store(&cx, old);
+            if cx.slow.get() {
+                return false;
+            }
+            if let Some(slot) = task.outputs.get_mut(i as usize) {
+                *slot = v;
+            }
+        }
+        true
     }
 
     /// The value of the expression at `site`: its plan, or [`Program::eval`]
