@@ -618,3 +618,93 @@ fn a_waiver_lets_the_violation_pass_until_it_expires() {
         run.stdout
     );
 }
+
+/// Input columns are carried into CSV and TSV outputs cell for cell, as the
+/// `csv` crate reads them, whatever the layout: lines with and without
+/// quotes, CRLF, a last line without a line break, semicolons with commas in
+/// cells, a tab inside a cell of a comma file, and several inputs whose
+/// columns differ in order or in number.
+#[test]
+fn carried_columns_are_the_input_cells_in_every_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: [(&str, &[u8], u8); 4] = [
+        (
+            "plain.csv",
+            b"id,name,hours,skill\r\nA1,Plain name,2,advanced\nA2,\"Quoted, with comma\",3,none\r\n\
+              A3,Caf\xc3\xa9 \xe2\x80\x94 d\xc3\xa9j\xc3\xa0 vu,4,degree\nA4,tab\there,5,none\n\
+              A5,\"two\nlines\",6,none\nA6,last line,7,none",
+            b',',
+        ),
+        (
+            "semicolon.csv",
+            b"id;name;hours;skill\nB1;has, commas, inside;37,5;degree\nB2;\"quoted; semi\";1;none\n",
+            b';',
+        ),
+        (
+            "reordered.csv",
+            b"skill,hours,name,id,extra\nnone,1,Reordered,C1,x\"y\ndegree,2,plain,C2,\nnone,3,\"q\"\"uote\",C3,z\n",
+            b',',
+        ),
+        ("narrow.csv", b"id,name,hours,skill\nD1,n,1,none\n", b','),
+    ];
+    let mut paths = Vec::new();
+    for (name, bytes, _) in &files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path.to_str().unwrap().to_string());
+    }
+    // What each input holds, by column name, as the `csv` crate reads it.
+    let mut expected: Vec<std::collections::HashMap<String, String>> = Vec::new();
+    for (_, bytes, delimiter) in &files {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(*delimiter)
+            .from_reader(*bytes);
+        let header = reader.headers().unwrap().clone();
+        for record in reader.records() {
+            let record = record.unwrap();
+            expected.push(
+                header
+                    .iter()
+                    .zip(record.iter())
+                    .map(|(h, c)| (h.to_string(), c.to_string()))
+                    .collect(),
+            );
+        }
+    }
+    for (format, delimiter) in [("csv", b','), ("tsv", b'\t')] {
+        // Each input alone, then all of them at once.
+        let mut runs: Vec<Vec<&str>> = paths.iter().map(|p| vec![p.as_str()]).collect();
+        runs.push(paths.iter().map(String::as_str).collect());
+        for inputs in runs {
+            let mut args = vec!["classify", "-r", "tests/fixtures/classify/small.rules"];
+            args.extend(&inputs);
+            args.extend(["-f", format, "--threads", "1", TODAY]);
+            let run = outsort(&args);
+            assert_eq!(run.code, 0, "{inputs:?}: {}", run.stderr);
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .from_reader(run.stdout.as_bytes());
+            let header = reader.headers().unwrap().clone();
+            let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+            let wanted: Vec<_> = expected
+                .iter()
+                .filter(|row| {
+                    let id = &row["id"];
+                    inputs
+                        .iter()
+                        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(id.as_str())))
+                })
+                .collect();
+            assert_eq!(rows.len(), wanted.len(), "{inputs:?}: {}", run.stdout);
+            for (row, want) in rows.iter().zip(wanted) {
+                for (name, cell) in header.iter().zip(row.iter()) {
+                    if ["knowledge", "label", "reason"].contains(&name) {
+                        continue;
+                    }
+                    let want = want.get(name).map_or("", String::as_str);
+                    assert_eq!(cell, want, "{inputs:?}, {format}, column {name}");
+                }
+            }
+        }
+    }
+}

@@ -176,13 +176,19 @@ pub struct Record {
     json: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// The cells of a CSV record: their text end to end, checked to be UTF-8
-/// once, and where each cell ends (every end is a character boundary).
+/// The cells of a CSV record: their text, checked to be UTF-8 once, and
+/// where each cell ends (every end is a character boundary). The text holds
+/// the cells end to end, or, for a record read from a plain line, the line as
+/// read: each cell but the last followed by the delimiter, no cell holding a
+/// quote, a line break or the delimiter ([`Cells::separator`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cells {
     text: String,
-    /// The end of each cell in `text`; a cell starts where the previous ends.
+    /// The end of each cell in `text`; a cell starts where the previous ends,
+    /// or one byte later after a separator.
     ends: Vec<usize>,
+    /// The ASCII delimiter between cells in `text`, if any.
+    separator: Option<u8>,
 }
 
 impl Cells {
@@ -199,7 +205,7 @@ impl Cells {
     pub fn get(&self, index: usize) -> Option<&str> {
         let end = *self.ends.get(index)?;
         let start = match index.checked_sub(1) {
-            Some(previous) => *self.ends.get(previous)?,
+            Some(previous) => *self.ends.get(previous)? + usize::from(self.separator.is_some()),
             None => 0,
         };
         self.text.get(start..end)
@@ -210,34 +216,49 @@ impl Cells {
         (0..self.ends.len()).map(|i| self.get(i).unwrap_or_default())
     }
 
-    /// The text of all cells end to end.
+    /// The text of the cells: end to end, or with the separator between them.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
     /// Where each cell ends in [`Cells::as_str`]; a cell starts where the
-    /// previous one ends.
+    /// previous one ends, or one byte later with a separator.
     pub fn ends(&self) -> &[usize] {
         &self.ends
     }
 
+    /// The delimiter between the cells in [`Cells::as_str`], when the record
+    /// was a plain line: then no cell holds a quote, a line break or this
+    /// delimiter, and the text is the line as read.
+    pub fn separator(&self) -> Option<u8> {
+        self.separator
+    }
+
     fn push(&mut self, cell: &str) {
+        if let Some(d) = self.separator
+            && !self.ends.is_empty()
+        {
+            self.text.push(char::from(d));
+        }
         self.text.push_str(cell);
         self.ends.push(self.text.len());
     }
 
     /// The buffers, holding the last cells still, for a reader to refill.
     fn take_buffers(&mut self) -> (Vec<u8>, Vec<usize>) {
+        self.separator = None;
         (
             std::mem::take(&mut self.text).into_bytes(),
             std::mem::take(&mut self.ends),
         )
     }
 
-    /// Keeps `text` and `ends` (checked by the reader) as the cells.
-    fn set(&mut self, text: String, ends: Vec<usize>) {
+    /// Keeps `text` and `ends` (checked by the reader) as the cells, with
+    /// `separator` between them.
+    fn set(&mut self, text: String, ends: Vec<usize>, separator: Option<u8>) {
         self.text = text;
         self.ends = ends;
+        self.separator = separator;
     }
 
     /// No cells, keeping the buffers (emptied) for the next record.
@@ -246,6 +267,7 @@ impl Cells {
         ends.clear();
         self.text = String::from_utf8(bytes).unwrap_or_default();
         self.ends = ends;
+        self.separator = None;
     }
 }
 

@@ -410,9 +410,43 @@ struct CsvRows {
     cells: usize,
     /// For each cell of the input record, whether it needs quotes.
     quote: Vec<bool>,
+    /// The last column map seen, and whether it carries every input column
+    /// in place.
+    in_place: (Vec<Option<usize>>, bool),
 }
 
 impl CsvRows {
+    fn new(out: Vec<u8>, delimiter: u8) -> CsvRows {
+        CsvRows {
+            out,
+            delimiter,
+            record_start: 0,
+            cells: 0,
+            quote: Vec::new(),
+            in_place: (Vec::new(), false),
+        }
+    }
+
+    /// Whether `column_map` writes the `n` cells of an input record as they
+    /// are, in their order; remembered for the map last asked about.
+    fn in_place(&mut self, column_map: &[Option<usize>], n: usize) -> bool {
+        if self.in_place.0 != column_map {
+            let verdict = column_map.iter().enumerate().all(|(i, c)| *c == Some(i));
+            self.in_place = (column_map.to_vec(), verdict);
+        }
+        self.in_place.1 && column_map.len() == n
+    }
+
+    /// Writes `n` cells that need no quotes, given as they are in `text`
+    /// with this writer's delimiter between them.
+    fn separated_fields(&mut self, text: &[u8], n: usize) {
+        if self.cells > 0 {
+            self.out.push(self.delimiter);
+        }
+        self.cells += n;
+        self.out.extend_from_slice(text);
+    }
+
     /// Writes a cell, quoted when it needs to be.
     fn field(&mut self, cell: &[u8]) {
         let d = self.delimiter;
@@ -539,17 +573,14 @@ impl Formatter {
 
     pub fn chunk(&self) -> Chunk {
         let csv = match self.format {
-            Format::Csv | Format::Tsv => Some(CsvRows {
-                out: self.buffer(),
-                delimiter: if self.format == Format::Tsv {
+            Format::Csv | Format::Tsv => Some(CsvRows::new(
+                self.buffer(),
+                if self.format == Format::Tsv {
                     b'\t'
                 } else {
                     b','
                 },
-                record_start: 0,
-                cells: 0,
-                quote: Vec::new(),
-            }),
+            )),
             _ => None,
         };
         let json = match self.format {
@@ -575,10 +606,27 @@ impl Formatter {
                     RecordData::Csv(cells) => Some(cells),
                     RecordData::Json(_) => None,
                 };
+                let mut written = false;
                 if let Some(cells) = cells {
-                    csv.mark_cells(cells.as_str().as_bytes(), cells.ends());
+                    if cells.separator() == Some(csv.delimiter) {
+                        // A plain line: no cell needs quotes, and carried
+                        // whole, the line is the output.
+                        csv.quote.clear();
+                        if !cells.is_empty()
+                            && self.schema.input.len() == cells.len()
+                            && csv.in_place(row.column_map, cells.len())
+                        {
+                            csv.separated_fields(cells.as_str().as_bytes(), cells.len());
+                            written = true;
+                        }
+                    } else {
+                        csv.mark_cells(cells.as_str().as_bytes(), cells.ends());
+                    }
                 }
                 for i in 0..self.schema.input.len() {
+                    if written {
+                        break;
+                    }
                     let column = row.column_map.get(i).copied().flatten();
                     if let Some(cells) = cells {
                         // CSV cells go out as read: no conversion.
@@ -845,13 +893,7 @@ mod tests {
         ];
         let mut seed: u64 = 7;
         for delimiter in [b',', b'\t'] {
-            let mut ours = CsvRows {
-                out: Vec::new(),
-                delimiter,
-                record_start: 0,
-                cells: 0,
-                quote: Vec::new(),
-            };
+            let mut ours = CsvRows::new(Vec::new(), delimiter);
             let mut theirs = csv::WriterBuilder::new()
                 .delimiter(delimiter)
                 .flexible(true)
@@ -902,13 +944,7 @@ mod tests {
                 end
             })
             .collect();
-        let mut rows = CsvRows {
-            out: Vec::new(),
-            delimiter: b',',
-            record_start: 0,
-            cells: 0,
-            quote: Vec::new(),
-        };
+        let mut rows = CsvRows::new(Vec::new(), b',');
         rows.mark_cells(text.as_bytes(), &ends);
         let marked: Vec<bool> = (0..cells.len()).map(|i| rows.marked(i)).collect();
         assert_eq!(marked, [false, true, false, true, true, true, false]);
