@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use super::error::{InputError, InputErrorKind, RowError};
-use super::object::JsonObject;
+use super::object::{JsonObject, plain_run, same};
 use super::stream::{Stream, prepare};
 use super::{
     Encoding, InputFormat, MAX_CELLS, MAX_ELEMENT_BYTES, MAX_JSON_DEPTH, ReadError, Record,
@@ -1059,7 +1059,69 @@ impl LineKeys {
         }
     }
 
+    /// The keys of a line that is a flat object (values strings, numbers
+    /// or words), as [`LineKeys::keys`] reads them; `None` for any other
+    /// line, which that then reads (a key recorded twice is no harm).
+    fn flat(&mut self, b: &[u8]) -> Option<()> {
+        let mut i = skip_ws_at(b, 0) + 1;
+        let mut index = 0;
+        loop {
+            i = skip_ws_at(b, i);
+            match b.get(i) {
+                Some(b'"') => {}
+                Some(b'}') if index == 0 => return Some(()),
+                _ => return None,
+            }
+            let start = i;
+            let end = plain_run(b, i + 1);
+            if b.get(end) != Some(&b'"') || end + 1 - start > MAX_KEY_BYTES {
+                return None;
+            }
+            i = end + 1;
+            let quoted = b.get(start..i)?;
+            i = skip_ws_at(b, i);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws_at(b, i + 1);
+            self.key(index, quoted).ok()?;
+            index += 1;
+            match b.get(i) {
+                Some(b'"') => loop {
+                    let end = plain_run(b, i + 1);
+                    match b.get(end) {
+                        Some(b'"') => {
+                            i = end + 1;
+                            break;
+                        }
+                        Some(b'\\') if end + 2 < b.len() => i = end + 1,
+                        _ => return None,
+                    }
+                },
+                Some(b'{' | b'[') | None => return None,
+                Some(_) => {
+                    let start = i;
+                    while b.get(i).is_some_and(|&c| !ENDS_WORD[usize::from(c)]) {
+                        i += 1;
+                    }
+                    if i == start {
+                        return None;
+                    }
+                }
+            }
+            i = skip_ws_at(b, i);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b'}') => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
     fn keys(&mut self, b: &[u8]) -> Result<(), Fault> {
+        if self.flat(b).is_some() {
+            return Ok(());
+        }
         let mut i = skip_ws_at(b, 0) + 1;
         let mut index = 0;
         let mut first = true;
@@ -1100,7 +1162,11 @@ impl LineKeys {
 
     /// Records the key at `index` in its line, given with its quotes.
     fn key(&mut self, index: usize, quoted: &[u8]) -> Result<(), InputErrorKind> {
-        if self.previous.get(index).map(Vec::as_slice) == Some(quoted) {
+        if self
+            .previous
+            .get(index)
+            .is_some_and(|p| same(p.as_slice(), quoted))
+        {
             return Ok(());
         }
         let raw = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or(&[]);
@@ -1123,6 +1189,20 @@ impl LineKeys {
     }
 }
 
+/// The bytes that end a number or word in [`Scanner::value`]: whitespace
+/// and punctuation.
+static ENDS_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let ends = b" \t\n\r,:\"{[}]";
+    let mut k = 0;
+    while k < ends.len() {
+        table[ends[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
+#[inline]
 fn skip_ws_at(b: &[u8], mut i: usize) -> usize {
     while b.get(i).is_some_and(|&c| is_ws(c)) {
         i += 1;

@@ -141,18 +141,33 @@ impl JsonObject {
     }
 
     fn find(&self, key: &str, hint: usize) -> Option<&Entry> {
-        if let Some(e) = self.entries.get(hint)
-            && self.span(e.key) == key
-        {
+        let key = key.as_bytes();
+        let is = |e: &&Entry| {
+            e.key.end.wrapping_sub(e.key.start) as usize == key.len()
+                && same(self.bytes(e.key), key)
+        };
+        if let Some(e) = self.entries.get(hint).filter(is) {
             return Some(e);
         }
         // One key missing before it moves a key back by one.
-        if let Some(e) = hint.checked_sub(1).and_then(|h| self.entries.get(h))
-            && self.span(e.key) == key
+        if let Some(e) = hint
+            .checked_sub(1)
+            .and_then(|h| self.entries.get(h))
+            .filter(is)
         {
             return Some(e);
         }
-        self.entries.iter().find(|e| self.span(e.key) == key)
+        self.entries.iter().find(is)
+    }
+
+    fn bytes(&self, s: Span) -> &[u8] {
+        let buf = if s.unescaped {
+            self.unescaped.as_bytes()
+        } else {
+            self.text.as_bytes()
+        };
+        buf.get(s.start as usize..s.end as usize)
+            .unwrap_or_default()
     }
 
     fn span(&self, s: Span) -> &str {
@@ -202,6 +217,7 @@ impl JsonObject {
         let mut entries = std::mem::take(&mut self.entries);
         let mut unescaped = std::mem::take(&mut self.unescaped);
         let result = Parser {
+            s: &self.text,
             b: self.text.as_bytes(),
             i: 0,
         }
@@ -222,8 +238,7 @@ impl JsonObject {
 struct Seen([u64; 4]);
 
 impl Seen {
-    fn bit(key: &str) -> (usize, u64) {
-        let b = key.as_bytes();
+    fn bit(b: &[u8]) -> (usize, u64) {
         let first = b.first().copied().unwrap_or(0) as usize;
         let last = b.last().copied().unwrap_or(0) as usize;
         let h = (b.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last.wrapping_mul(131)) & 255;
@@ -231,7 +246,7 @@ impl Seen {
     }
 
     /// Marks `key`; true if it may have been marked before.
-    fn insert(&mut self, key: &str) -> bool {
+    fn insert(&mut self, key: &[u8]) -> bool {
         let (word, bit) = Seen::bit(key);
         match self.0.get_mut(word) {
             Some(w) => {
@@ -245,6 +260,7 @@ impl Seen {
 }
 
 struct Parser<'a> {
+    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -252,9 +268,35 @@ struct Parser<'a> {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
+/// Whether two byte strings are equal, compared a word at a time (keys are
+/// short: a call to `memcmp` costs more).
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    let n = a.len();
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut at = 0;
+    while at + 8 <= n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    at == n || word(a, n - 8) == word(b, n - 8)
+}
+
 /// The first byte at or after `i` that ends a plain run of string bytes: a
 /// quote, a backslash or a control character (`b.len()` if none).
-fn plain_run(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = b.get(i..i + 8) {
         let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
             break;
@@ -347,7 +389,7 @@ impl Parser<'_> {
                 let repeated = if seen.insert(key_text) {
                     entries
                         .iter()
-                        .position(|e| text_of(self.b, unescaped, e.key) == key_text)
+                        .position(|e| same(text_of(self.b, unescaped, e.key), key_text))
                 } else {
                     None
                 };
@@ -437,8 +479,7 @@ impl Parser<'_> {
         let mut i = start;
         let mut end = end;
         loop {
-            let part = self.b.get(i..end).ok_or(Invalid)?;
-            unescaped.push_str(std::str::from_utf8(part).map_err(|_| Invalid)?);
+            unescaped.push_str(self.s.get(i..end).ok_or(Invalid)?);
             match self.b.get(end) {
                 Some(b'"') => {
                     self.i = end + 1;
@@ -645,14 +686,12 @@ impl Parser<'_> {
     }
 }
 
-fn text_of<'a>(text: &'a [u8], unescaped: &'a str, s: Span) -> &'a str {
+fn text_of<'a>(text: &'a [u8], unescaped: &'a str, s: Span) -> &'a [u8] {
     let range = s.start as usize..s.end as usize;
     if s.unescaped {
-        unescaped.get(range).unwrap_or_default()
+        unescaped.as_bytes().get(range).unwrap_or_default()
     } else {
-        text.get(range)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or_default()
+        text.get(range).unwrap_or_default()
     }
 }
 
