@@ -169,45 +169,53 @@ impl Gen {
 
     fn ws(&mut self, out: &mut String) {
         if self.below(4) == 0 {
-            out.push_str(self.pick(&[" ", "\t", "\n", "\r\n", "  ", "\u{a0}", "\u{c}"]));
+            out.push_str(self.pick(&[" ", "\t", "\n", "\r\n", "  "]));
+        } else if self.below(200) == 0 {
+            out.push_str(self.pick(&["\u{a0}", "\u{c}"]));
         }
     }
 
     fn string(&mut self, out: &mut String) {
         out.push('"');
         for _ in 0..self.below(6) {
-            let part = self.pick(&[
-                "a",
-                "key",
-                "b",
-                "Hours per month",
-                "x",
-                "\\\"",
-                "\\\\",
-                "\\/",
-                "\\b",
-                "\\f",
-                "\\n",
-                "\\r",
-                "\\t",
-                "\\u0041",
-                "\\u00e9",
-                "\\uD83D\\uDE00",
-                "\\ud800",
-                "\\udc00",
-                "\\uD800\\u0041",
-                "\\u12",
-                "\\q",
-                "é",
-                "😀",
-                "\u{1}",
-                "\u{7f}",
-                "\n",
-                "{",
-                "]",
-                ",",
-                ":",
-            ]);
+            let part = if self.below(40) == 0 {
+                self.pick(&[
+                    "\\ud800",
+                    "\\udc00",
+                    "\\uD800\\u0041",
+                    "\\u12",
+                    "\\q",
+                    "\u{1}",
+                    "\n",
+                    "\\",
+                ])
+            } else {
+                self.pick(&[
+                    "a",
+                    "key",
+                    "b",
+                    "Hours per month",
+                    "x",
+                    "\\\"",
+                    "\\\\",
+                    "\\/",
+                    "\\b",
+                    "\\f",
+                    "\\n",
+                    "\\r",
+                    "\\t",
+                    "\\u0041",
+                    "\\u00e9",
+                    "\\uD83D\\uDE00",
+                    "é",
+                    "😀",
+                    "\u{7f}",
+                    "{",
+                    "]",
+                    ",",
+                    ":",
+                ])
+            };
             out.push_str(part);
         }
         out.push('"');
@@ -293,7 +301,8 @@ impl Gen {
         match self.below(kinds) {
             0 => self.string(out),
             1 => self.number(out),
-            2 => out.push_str(self.pick(&["true", "false", "null", "tru", "nul", "True"])),
+            2 if self.below(30) == 0 => out.push_str(self.pick(&["tru", "nul", "True"])),
+            2 => out.push_str(self.pick(&["true", "false", "null"])),
             3 | 4 => self.number(out),
             5 | 6 => {
                 out.push('[');
@@ -335,7 +344,7 @@ impl Gen {
         self.ws(&mut out);
         self.object(0, &mut out);
         self.ws(&mut out);
-        if self.below(3) == 0 {
+        if self.below(4) == 0 {
             let mut chars: Vec<char> = out.chars().collect();
             for _ in 0..1 + self.below(3) {
                 let at = self.below(chars.len() + 1);
@@ -450,4 +459,31 @@ fn parse_errors_on_worker_threads_keep_their_lines_and_order() {
         assert_eq!(err, one_err, "--threads {threads}");
     }
     assert_eq!(one_out.lines().count(), 1 + 5000 - bad.len() - 4);
+}
+
+/// The generator makes valid and invalid objects both, with every kind of
+/// value, so that the comparison above means something.
+#[test]
+fn the_generator_makes_valid_and_invalid_objects() {
+    let (mut valid, mut invalid, mut nested, mut escaped) = (0, 0, 0, 0);
+    for seed in 1..3000u64 {
+        let text = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1).text();
+        agree(&text);
+        match serde_json::from_str::<Map<String, Value>>(&text) {
+            Ok(map) => {
+                valid += 1;
+                nested += usize::from(map.values().any(|v| v.is_array() || v.is_object()));
+                escaped += usize::from(text.contains('\\'));
+            }
+            Err(_) => invalid += 1,
+        }
+    }
+    assert!(
+        valid > 500 && invalid > 500,
+        "{valid} valid, {invalid} invalid"
+    );
+    assert!(
+        nested > 100 && escaped > 100,
+        "{nested} nested, {escaped} escaped"
+    );
 }

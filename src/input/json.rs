@@ -1101,7 +1101,7 @@ impl LineKeys {
                 Some(b'{' | b'[') | None => return None,
                 Some(_) => {
                     let start = i;
-                    while b.get(i).is_some_and(|&c| !ENDS_WORD[usize::from(c)]) {
+                    while b.get(i).is_some_and(|&c| !ends_word(c)) {
                         i += 1;
                     }
                     if i == start {
@@ -1190,17 +1190,23 @@ impl LineKeys {
 }
 
 /// The bytes that end a number or word in [`Scanner::value`]: whitespace
-/// and punctuation.
-static ENDS_WORD: [bool; 256] = {
-    let mut table = [false; 256];
-    let ends = b" \t\n\r,:\"{[}]";
-    let mut k = 0;
-    while k < ends.len() {
-        table[ends[k] as usize] = true;
-        k += 1;
-    }
-    table
-};
+/// and punctuation, one bit each.
+const ENDS_WORD: u128 = 1 << b' '
+    | 1 << b'\t'
+    | 1 << b'\n'
+    | 1 << b'\r'
+    | 1 << b','
+    | 1 << b':'
+    | 1 << b'"'
+    | 1 << b'{'
+    | 1 << b'['
+    | 1 << b'}'
+    | 1 << b']';
+
+#[inline]
+fn ends_word(c: u8) -> bool {
+    c < 128 && (ENDS_WORD >> c) & 1 == 1
+}
 
 #[inline]
 fn skip_ws_at(b: &[u8], mut i: usize) -> usize {
