@@ -116,12 +116,14 @@ impl JsonObject {
     }
 
     /// The value of `key`.
+    #[inline]
     pub fn get(&self, key: &str) -> Option<JsonValue<'_>> {
         self.find(key, 0).map(|e| self.value(e))
     }
 
     /// The value of `key`, looked for first at position `hint` (records
     /// nearly always list their keys in the same order).
+    #[inline]
     pub fn get_hinted(&self, key: &str, hint: usize) -> Option<JsonValue<'_>> {
         self.find(key, hint).map(|e| self.value(e))
     }
@@ -140,26 +142,33 @@ impl JsonObject {
             .collect()
     }
 
+    #[inline]
     fn find(&self, key: &str, hint: usize) -> Option<&Entry> {
         let key = key.as_bytes();
-        let is = |e: &&Entry| {
-            e.key.end.wrapping_sub(e.key.start) as usize == key.len()
-                && same(self.bytes(e.key), key)
-        };
-        if let Some(e) = self.entries.get(hint).filter(is) {
-            return Some(e);
+        match self.entries.get(hint) {
+            Some(e) if self.is(e, key) => Some(e),
+            _ => self.search(key, hint),
         }
+    }
+
+    #[inline]
+    fn is(&self, e: &Entry, key: &[u8]) -> bool {
+        e.key.end.wrapping_sub(e.key.start) as usize == key.len() && same(self.bytes(e.key), key)
+    }
+
+    /// [`JsonObject::find`] when the key is not at `hint`.
+    #[inline(never)]
+    fn search(&self, key: &[u8], hint: usize) -> Option<&Entry> {
         // One key missing before it moves a key back by one.
-        if let Some(e) = hint
-            .checked_sub(1)
-            .and_then(|h| self.entries.get(h))
-            .filter(is)
+        if let Some(e) = hint.checked_sub(1).and_then(|h| self.entries.get(h))
+            && self.is(e, key)
         {
             return Some(e);
         }
-        self.entries.iter().find(is)
+        self.entries.iter().find(|e| self.is(e, key))
     }
 
+    #[inline]
     fn bytes(&self, s: Span) -> &[u8] {
         let buf = if s.unescaped {
             self.unescaped.as_bytes()
@@ -170,6 +179,7 @@ impl JsonObject {
             .unwrap_or_default()
     }
 
+    #[inline]
     fn span(&self, s: Span) -> &str {
         let buf = if s.unescaped {
             &self.unescaped
@@ -180,6 +190,7 @@ impl JsonObject {
             .unwrap_or_default()
     }
 
+    #[inline]
     fn value(&self, e: &Entry) -> JsonValue<'_> {
         let text = self.span(e.value);
         match e.kind {
@@ -296,6 +307,7 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// The first byte at or after `i` that ends a plain run of string bytes: a
 /// quote, a backslash or a control character (`b.len()` if none).
+#[inline]
 pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = b.get(i..i + 8) {
         let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
@@ -464,17 +476,28 @@ impl Parser<'_> {
 
     /// The rest of a string whose opening quote is consumed: its contents as
     /// a range of the text, or unescaped at the end of `unescaped`.
+    #[inline(always)]
     fn string(&mut self, unescaped: &mut String) -> Parsed<Span> {
         let start = self.i;
         let end = plain_run(self.b, start);
         match self.b.get(end) {
             Some(b'"') => {
                 self.i = end + 1;
-                return Ok(span(start, end, false));
+                Ok(span(start, end, false))
             }
-            Some(b'\\') => {}
-            _ => return Err(Invalid),
+            Some(b'\\') => self.escaped_string(start, end, unescaped),
+            _ => Err(Invalid),
         }
+    }
+
+    /// The rest of [`Parser::string`] from the first backslash, at `end`.
+    #[inline(never)]
+    fn escaped_string(
+        &mut self,
+        start: usize,
+        end: usize,
+        unescaped: &mut String,
+    ) -> Parsed<Span> {
         let from = unescaped.len();
         let mut i = start;
         let mut end = end;
@@ -795,6 +818,7 @@ impl<'a> JsonValue<'a> {
 
     /// The value as text: a string as is, other values as compact JSON (as
     /// `serde_json` writes them), null as `None`.
+    #[inline]
     pub fn text(&self) -> Option<Cow<'a, str>> {
         match *self {
             JsonValue::Null => None,
