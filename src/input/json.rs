@@ -1084,7 +1084,9 @@ impl LineKeys {
                 return None;
             }
             i = skip_ws_at(b, i + 1);
-            self.key(index, quoted).ok()?;
+            if !self.previous.get(index).is_some_and(|p| same(p, quoted)) {
+                self.key(index, quoted).ok()?;
+            }
             index += 1;
             match b.get(i) {
                 Some(b'"') => loop {
@@ -1161,6 +1163,7 @@ impl LineKeys {
     }
 
     /// Records the key at `index` in its line, given with its quotes.
+    #[inline(never)]
     fn key(&mut self, index: usize, quoted: &[u8]) -> Result<(), InputErrorKind> {
         if self
             .previous
@@ -1190,22 +1193,18 @@ impl LineKeys {
 }
 
 /// The bytes that end a number or word in [`Scanner::value`]: whitespace
-/// and punctuation, one bit each.
-const ENDS_WORD: u128 = 1 << b' '
-    | 1 << b'\t'
-    | 1 << b'\n'
-    | 1 << b'\r'
-    | 1 << b','
-    | 1 << b':'
-    | 1 << b'"'
-    | 1 << b'{'
-    | 1 << b'['
-    | 1 << b'}'
-    | 1 << b']';
+/// and punctuation, one bit each (`"`, `,` and `:` below 64, brackets above).
+const ENDS_LOW: u64 =
+    1 << b' ' | 1 << b'\t' | 1 << b'\n' | 1 << b'\r' | 1 << b',' | 1 << b':' | 1 << b'"';
+const ENDS_HIGH: u64 = 1 << (b'{' - 64) | 1 << (b'[' - 64) | 1 << (b'}' - 64) | 1 << (b']' - 64);
 
 #[inline]
 fn ends_word(c: u8) -> bool {
-    c < 128 && (ENDS_WORD >> c) & 1 == 1
+    match c {
+        0..64 => (ENDS_LOW >> c) & 1 == 1,
+        64..128 => (ENDS_HIGH >> (c - 64)) & 1 == 1,
+        _ => false,
+    }
 }
 
 #[inline]

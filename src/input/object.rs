@@ -492,12 +492,7 @@ impl Parser<'_> {
 
     /// The rest of [`Parser::string`] from the first backslash, at `end`.
     #[inline(never)]
-    fn escaped_string(
-        &mut self,
-        start: usize,
-        end: usize,
-        unescaped: &mut String,
-    ) -> Parsed<Span> {
+    fn escaped_string(&mut self, start: usize, end: usize, unescaped: &mut String) -> Parsed<Span> {
         let from = unescaped.len();
         let mut i = start;
         let mut end = end;
