@@ -778,10 +778,33 @@ fn plain_integer(token: &str) -> bool {
         }
 }
 
+/// A number with a fraction, at most 15 digits and no exponent, at least
+/// 0.1 in magnitude, as `serde_json` prints it: as written without the
+/// trailing zeros of its fraction (at least one digit kept). Its shortest
+/// digits that read back to the same `f64` are its own (any two decimals of
+/// at most 15 digits are different `f64`s), and `serde_json` writes numbers
+/// from 1e-5 to 1e15 without exponent.
+fn decimal_text(token: &str) -> Option<Cow<'_, str>> {
+    let (int, fraction) = token.split_once('.')?;
+    let digits = int.strip_prefix('-').unwrap_or(int);
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !all_digits(digits) || !all_digits(fraction) || digits.len() + fraction.len() > 15 {
+        return None;
+    }
+    if digits == "0" && !fraction.starts_with(|c: char| c != '0') {
+        return None;
+    }
+    let kept = fraction.trim_end_matches('0').len().max(1);
+    token.get(..int.len() + 1 + kept).map(Cow::Borrowed)
+}
+
 /// A number as `serde_json` prints the number it parses.
 fn number_text(token: &str) -> Cow<'_, str> {
     if plain_integer(token) {
         return Cow::Borrowed(token);
+    }
+    if let Some(text) = decimal_text(token) {
+        return text;
     }
     let number = match plain_f64(token) {
         Some(f) => serde_json::Number::from_f64(f),
@@ -897,6 +920,21 @@ mod tests {
     #[test]
     fn numbers_as_serde_json_reads_them() {
         for token in [
+            "0.95",
+            "12345678901234.5",
+            "1.10",
+            "0.12345678901234",
+            "99.990",
+            "-2.50",
+            "-0.5",
+            "0.01",
+            "0.00001",
+            "0.000001",
+            "999999999999999.0",
+            "99999999999999.9",
+            "0.100000000000000",
+            "5.0",
+            "-5.000",
             "0",
             "-0",
             "1",
