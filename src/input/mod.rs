@@ -390,10 +390,11 @@ impl Record {
     /// An empty buffer for a reader to fill with the text of a JSON record,
     /// reusing the record's.
     fn take_json_buffer(&mut self) -> Vec<u8> {
+        let text = self.object.take_buffer();
         let mut buf = if self.pending.capacity() > 0 {
             std::mem::take(&mut self.pending)
         } else {
-            self.object.take_buffer()
+            text
         };
         buf.clear();
         if buf.capacity() > 4 * 1024 * 1024 {

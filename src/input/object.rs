@@ -21,6 +21,8 @@ use serde_json::Value as Json;
 /// `serde_json` refuses to nest this many arrays and objects, the record's
 /// own object included.
 const DEPTH_LIMIT: usize = 128;
+/// Buffers larger than this are not kept for the next record.
+const LARGE: usize = 4 * 1024 * 1024;
 
 /// The kind of a JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +217,13 @@ impl JsonObject {
     pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
         let mut buf = std::mem::take(&mut self.text).into_bytes();
         self.clear();
+        // A record reused for small ones keeps no large buffers.
+        if self.unescaped.capacity() > LARGE {
+            self.unescaped = String::new();
+        }
+        if self.entries.capacity() > LARGE / std::mem::size_of::<Entry>() {
+            self.entries = Vec::new();
+        }
         buf.clear();
         buf
     }
