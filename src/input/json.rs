@@ -1,17 +1,20 @@
-//! JSON and NDJSON reading: a streaming byte scanner finds the records, serde_json parses each.
+//! JSON and NDJSON reading: a streaming byte scanner finds the records; each
+//! is parsed into a [`JsonObject`] when it is used.
 //!
 //! A JSON document is never deserialized whole. [`Scanner`] walks the bytes of
 //! a `BufRead` — aware of strings, escapes and brackets, counting lines and
-//! nesting depth — to find the array of records and cut out each element,
-//! which `serde_json` then parses into a map. Only one element is in memory at
-//! a time, at most [`MAX_ELEMENT_BYTES`].
+//! nesting depth — to find the array of records and cut out each element. An
+//! NDJSON record is a line. Only the text of a record is kept, at most
+//! [`MAX_ELEMENT_BYTES`]; [`Record::prepare`] parses it (see
+//! [`parse_record`]), on whichever thread evaluates the row.
 //!
 //! The columns (top-level keys, in first-seen order) must be known before any
 //! row is written, so a JSON input is read twice: a first pass checks the
 //! structure, resolves which array holds the records and collects the keys; a
 //! second pass yields the records. A file is simply opened again; standard
-//! input is first read into memory (at most [`MAX_STDIN_JSON_BYTES`]). NDJSON
-//! is read the same way, line by line.
+//! input is first read into memory (at most [`MAX_STDIN_JSON_BYTES`]). The
+//! first pass over NDJSON reads each line in place in the read buffer and
+//! only looks at the keys ([`LineKeys`]).
 
 use std::collections::HashSet;
 use std::fs::File;
