@@ -36,7 +36,7 @@ fn rows_of(mut reader: InputReader) -> Vec<Row> {
             Ok(true) => {
                 let cells = match rec.data() {
                     RecordData::Csv(r) => r.iter().map(str::to_string).collect(),
-                    RecordData::Json(m) => vec![serde_json::to_string(m).unwrap()],
+                    RecordData::Json(m) => vec![serde_json::to_string(&m.to_map()).unwrap()],
                 };
                 rows.push(Ok((rec.line(), cells)));
             }

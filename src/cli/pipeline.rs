@@ -2,8 +2,9 @@
 //! share: open and bind every input, then read, convert and evaluate each row,
 //! reporting bad rows without stopping.
 //!
-//! Rows are read on the calling thread in batches; with more than one thread,
-//! worker threads convert, evaluate and format the batches, and the calling
+//! Rows are read on the calling thread in batches (a JSON record only cut
+//! out, not parsed); with more than one thread, worker threads parse JSON,
+//! convert, evaluate and format the batches, and the calling
 //! thread hands the results to the command in input order. At most two
 //! batches per worker are in flight, so memory stays flat however long the
 //! input.
@@ -333,11 +334,11 @@ struct Stage<'a, W> {
     work: &'a W,
 }
 
-/// Converts, evaluates and hands each row of a batch to the work.
+/// Parses (JSON), converts, evaluates and hands each row of a batch to the work.
 fn process<W: Work>(
     stage: &Stage<'_, W>,
     meta: &InputMeta,
-    items: &[Item],
+    items: &mut [Item],
     spare: &mut Task<'static>,
 ) -> (W::Out, Vec<String>, u64) {
     let Stage {
@@ -359,6 +360,11 @@ fn process<W: Work>(
                 continue;
             }
         };
+        if let Err(e) = record.prepare(&meta.name) {
+            errors.push(e.to_string());
+            continue;
+        }
+        let record: &Record = record;
         let mut task: Task<'_> = std::mem::take(spare);
         let line = record.line();
         if let Err(e) = meta.binding.convert(record, defaults, &mut task.fields) {
@@ -460,7 +466,7 @@ pub fn run<W: Work>(
         |reader: &mut InputReader, items: &mut Vec<Item>, pool: &mut Vec<Record>| -> Next {
             while items.len() < BATCH_ROWS {
                 let mut record = pool.pop().unwrap_or_default();
-                match reader.read(&mut record) {
+                match reader.read_deferred(&mut record) {
                     Ok(true) => items.push(Item::Row(record)),
                     Ok(false) => {
                         pool.push(record);
@@ -489,7 +495,7 @@ pub fn run<W: Work>(
                 let mut items = Vec::with_capacity(BATCH_ROWS);
                 let next = read_batch(reader, &mut items, &mut pool);
                 fatal |= next == Next::Fatal;
-                let (out, errs, tasks) = process(&stage, meta, &items, &mut spare);
+                let (out, errs, tasks) = process(&stage, meta, &mut items, &mut spare);
                 pool.extend(items.into_iter().filter_map(|it| match it {
                     Item::Row(r) => Some(r),
                     Item::Bad(_) => None,
@@ -524,11 +530,12 @@ pub fn run<W: Work>(
                             Ok(rx) => rx.recv(),
                             Err(_) => return,
                         };
-                        let Ok(batch) = next else { return };
+                        let Ok(mut batch) = next else { return };
                         let Some(meta) = metas.get(batch.input) else {
                             return;
                         };
-                        let (out, errors, tasks) = process(stage, meta, &batch.items, &mut spare);
+                        let (out, errors, tasks) =
+                            process(stage, meta, &mut batch.items, &mut spare);
                         let done = Done {
                             seq: batch.seq,
                             items: batch.items,
@@ -601,7 +608,7 @@ pub fn run<W: Work>(
                     if !items.is_empty() {
                         if to_workers - returned >= max_in_flight {
                             let (out, errors, tasks) = match metas.get(i) {
-                                Some(meta) => process(&stage, meta, &items, &mut spare),
+                                Some(meta) => process(&stage, meta, &mut items, &mut spare),
                                 None => break 'inputs,
                             };
                             let done = Done {

@@ -20,9 +20,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::convert::{convert_json, convert_text, is_blank, normalize_enum};
+use super::convert::{convert_json, convert_json_value, convert_text, is_blank, normalize_enum};
 use super::error::RowError;
-use super::{InputFormat, Record, RecordData, SourceInfo, column_label};
+use super::{InputFormat, JsonValue, Record, RecordData, SourceInfo, column_label};
 use crate::value::{FieldType, Value};
 
 /// A field of the rule set's `input` block, as the binding needs it.
@@ -62,6 +62,9 @@ pub struct BoundField {
     pub column: String,
     /// The enum's declared values through `normalize_enum`.
     enum_normalized: Vec<String>,
+    /// JSON: where the first key of the path is in the input's columns, and
+    /// so likely among a record's keys.
+    hint: usize,
 }
 
 /// A field that cannot be bound; reported before any row is read.
@@ -398,6 +401,13 @@ impl Binding {
                 FieldType::Enum(values) => values.iter().map(|v| normalize_enum(v)).collect(),
                 _ => Vec::new(),
             };
+            let hint = match &source {
+                FieldSource::Path(path) => path
+                    .first()
+                    .and_then(|k| info.columns.iter().position(|c| c == k))
+                    .unwrap_or(0),
+                _ => 0,
+            };
             fields.push(BoundField {
                 name: spec.name.clone(),
                 ty: spec.ty.clone(),
@@ -405,6 +415,7 @@ impl Binding {
                 source,
                 column,
                 enum_normalized,
+                hint,
             });
         }
         if !errors.is_empty() {
@@ -458,10 +469,16 @@ impl Binding {
                     .map(Value::into_owned)
                     .map_err(|m| error(m).with_value(&text))?,
                 },
-                Raw::Json(v) => convert_json(&f.ty, &f.enum_normalized, v).map_err(|m| {
-                    let shown = super::convert::json_text(v).unwrap_or_default();
+                Raw::Json(v) => convert_json_value(&f.ty, &f.enum_normalized, v).map_err(|m| {
+                    let shown = v.text().unwrap_or_default();
                     error(m).with_value(&shown)
                 })?,
+                Raw::Nested(v) => convert_json(&f.ty, &f.enum_normalized, &v)
+                    .map(Value::into_owned)
+                    .map_err(|m| {
+                        let shown = super::convert::json_text(&v).unwrap_or_default();
+                        error(m).with_value(&shown)
+                    })?,
             };
             out.push(value);
         }
@@ -472,7 +489,9 @@ impl Binding {
 enum Raw<'r> {
     Empty,
     Text(Cow<'r, str>),
-    Json(&'r serde_json::Value),
+    Json(JsonValue<'r>),
+    /// A value inside a nested object, parsed for the occasion.
+    Nested(serde_json::Value),
 }
 
 fn raw<'r>(f: &BoundField, rec: &'r Record) -> Raw<'r> {
@@ -494,15 +513,31 @@ fn raw<'r>(f: &BoundField, rec: &'r Record) -> Raw<'r> {
             }
         }
         (FieldSource::Path(path), RecordData::Json(object)) => {
-            let mut keys = path.iter();
-            let mut value = keys.next().and_then(|k| object.get(k));
-            for key in keys {
-                value = value.and_then(|v| v.as_object()).and_then(|o| o.get(key));
+            let Some((first, rest)) = path.split_first() else {
+                return Raw::Empty;
+            };
+            let value = object.get_hinted(first, f.hint);
+            if rest.is_empty() {
+                return match value {
+                    None | Some(JsonValue::Null) => Raw::Empty,
+                    Some(JsonValue::String(s)) if is_blank(s) => Raw::Empty,
+                    Some(v) => Raw::Json(v),
+                };
+            }
+            let Some(JsonValue::Object(text)) = value else {
+                return Raw::Empty;
+            };
+            let mut value: Option<serde_json::Value> = serde_json::from_str(text).ok();
+            for key in rest {
+                value = match value {
+                    Some(serde_json::Value::Object(mut o)) => o.remove(key),
+                    _ => None,
+                };
             }
             match value {
                 None | Some(serde_json::Value::Null) => Raw::Empty,
-                Some(serde_json::Value::String(s)) if is_blank(s) => Raw::Empty,
-                Some(v) => Raw::Json(v),
+                Some(serde_json::Value::String(s)) if is_blank(&s) => Raw::Empty,
+                Some(v) => Raw::Nested(v),
             }
         }
         _ => Raw::Empty,

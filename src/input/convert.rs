@@ -7,6 +7,8 @@ use std::borrow::Cow;
 
 use serde_json::Value as Json;
 
+use super::JsonValue;
+
 use crate::value::{FieldType, Value, parse_date};
 
 /// An empty or whitespace-only cell: the field's default applies.
@@ -255,6 +257,28 @@ pub(crate) fn convert_json<'r>(
             _ => Err(BOOL_EXPECTED.to_string()),
         },
         _ => Err(format!("is {}, expected {}", json_kind(v), expected(ty))),
+    }
+}
+
+/// Like [`convert_json`], for a value of a [`JsonObject`](super::JsonObject).
+pub(crate) fn convert_json_value<'r>(
+    ty: &FieldType,
+    enum_normalized: &[String],
+    v: JsonValue<'r>,
+) -> Result<Value<'r>, String> {
+    match (ty, v) {
+        (_, JsonValue::String(s)) => convert_text(ty, enum_normalized, Cow::Borrowed(s), false),
+        (FieldType::Text, _) => Ok(Value::Text(v.text().unwrap_or_default())),
+        (FieldType::Number, JsonValue::Number(_)) => match v.as_f64() {
+            Some(x) if x.is_finite() => Ok(Value::Num(x + 0.0)),
+            _ => Err("is not a finite number".to_string()),
+        },
+        (FieldType::Bool, JsonValue::Bool(b)) => Ok(Value::Bool(b)),
+        // What `serde_json::Number::as_u64` makes 1 or 0.
+        (FieldType::Bool, JsonValue::Number("1")) => Ok(Value::Bool(true)),
+        (FieldType::Bool, JsonValue::Number("0")) => Ok(Value::Bool(false)),
+        (FieldType::Bool, JsonValue::Number(_)) => Err(BOOL_EXPECTED.to_string()),
+        _ => Err(format!("is {}, expected {}", v.kind(), expected(ty))),
     }
 }
 

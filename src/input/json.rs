@@ -1,17 +1,20 @@
-//! JSON and NDJSON reading: a streaming byte scanner finds the records, serde_json parses each.
+//! JSON and NDJSON reading: a streaming byte scanner finds the records; each
+//! is parsed into a [`JsonObject`] when it is used.
 //!
 //! A JSON document is never deserialized whole. [`Scanner`] walks the bytes of
 //! a `BufRead` — aware of strings, escapes and brackets, counting lines and
-//! nesting depth — to find the array of records and cut out each element,
-//! which `serde_json` then parses into a map. Only one element is in memory at
-//! a time, at most [`MAX_ELEMENT_BYTES`].
+//! nesting depth — to find the array of records and cut out each element. An
+//! NDJSON record is a line. Only the text of a record is kept, at most
+//! [`MAX_ELEMENT_BYTES`]; [`Record::prepare`] parses it (see
+//! [`parse_record`]), on whichever thread evaluates the row.
 //!
 //! The columns (top-level keys, in first-seen order) must be known before any
 //! row is written, so a JSON input is read twice: a first pass checks the
 //! structure, resolves which array holds the records and collects the keys; a
 //! second pass yields the records. A file is simply opened again; standard
-//! input is first read into memory (at most [`MAX_STDIN_JSON_BYTES`]). NDJSON
-//! is read the same way, line by line.
+//! input is first read into memory (at most [`MAX_STDIN_JSON_BYTES`]). The
+//! first pass over NDJSON reads each line in place in the read buffer and
+//! only looks at the keys ([`LineKeys`]).
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -22,6 +25,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use super::error::{InputError, InputErrorKind, RowError};
+use super::object::{JsonObject, plain_run, same};
 use super::stream::{Stream, prepare};
 use super::{
     Encoding, InputFormat, MAX_CELLS, MAX_ELEMENT_BYTES, MAX_JSON_DEPTH, ReadError, Record,
@@ -788,6 +792,7 @@ impl JsonReader {
                 return Err(fatal(e));
             }
         };
+        self.capture.buf = rec.take_json_buffer();
         self.capture.start(MAX_ELEMENT_BYTES);
         if let Err(e) = self.scanner.value(&mut self.capture) {
             self.done = true;
@@ -797,30 +802,54 @@ impl JsonReader {
             let message = format!("the element is larger than {} MiB", MAX_ELEMENT_BYTES >> 20);
             return Err(ReadError::Row(RowError::new(name, line, message)));
         }
-        let map = parse_object(&self.capture.buf, name, line).map_err(ReadError::Row)?;
-        rec.set_json(line, map);
+        rec.set_pending(line, std::mem::take(&mut self.capture.buf));
         Ok(true)
     }
 }
 
-/// Parses one record's text, which starts at `line`.
-fn parse_object(bytes: &[u8], file: &str, line: u64) -> Result<Map<String, Json>, RowError> {
+/// Parses one record's text, which starts at `line`, into `object`: with
+/// [`JsonObject::parse`], or, when that finds the text invalid, with
+/// `serde_json`, whose message the error carries.
+pub(crate) fn parse_record(
+    object: &mut JsonObject,
+    bytes: Vec<u8>,
+    file: &str,
+    line: u64,
+) -> Result<(), RowError> {
     let first = bytes.iter().copied().find(|&b| !is_ws(b)).unwrap_or(b'n');
     if first != b'{' {
+        object.clear();
         return Err(RowError::new(
             file,
             line,
             format!("the record is {}, not an object", kind_of(first)),
         ));
     }
-    serde_json::from_slice::<Map<String, Json>>(bytes).map_err(|e| {
-        let text = e.to_string();
-        let message = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(m, _)| m);
-        let at = line + (e.line() as u64).saturating_sub(1);
-        RowError::new(file, at, format!("invalid JSON: {message}"))
-    })
+    let parsed = match String::from_utf8(bytes) {
+        Ok(text) => {
+            if object.parse(text).is_ok() {
+                return Ok(());
+            }
+            serde_json::from_slice::<Map<String, Json>>(object.as_str().as_bytes())
+        }
+        Err(e) => serde_json::from_slice::<Map<String, Json>>(e.as_bytes()),
+    };
+    match parsed {
+        // Not expected: the parser rejects only what serde_json rejects.
+        Ok(map) => {
+            *object = JsonObject::from_map(&map);
+            Ok(())
+        }
+        Err(e) => {
+            object.clear();
+            let text = e.to_string();
+            let message = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(m, _)| m);
+            let at = line + (e.line() as u64).saturating_sub(1);
+            Err(RowError::new(file, at, format!("invalid JSON: {message}")))
+        }
+    }
 }
 
 /// Reads a line of at most `limit` bytes into `buf` (a longer line is
@@ -840,7 +869,7 @@ fn read_line_bounded<R: BufRead + ?Sized>(
             return Ok(if any { Some(too_long) } else { None });
         }
         any = true;
-        let newline = avail.iter().position(|&b| b == b'\n');
+        let newline = memchr::memchr(b'\n', avail);
         let n = newline.map_or(avail.len(), |p| p + 1);
         let part = avail.get(..n).unwrap_or(avail);
         if !too_long && buf.len() + part.len() <= limit {
@@ -870,37 +899,27 @@ impl NdjsonReader {
     /// Runs the first pass (collecting keys) and opens the second.
     pub(crate) fn open(name: &str, source: Reopen) -> Result<Self, InputError> {
         let mut stream = source.open().map_err(|e| InputError::io(name, e))?;
-        let mut set = KeySet::default();
-        let mut budget = KEY_BUDGET;
-        let mut buf = Vec::new();
+        let mut keys = LineKeys::default();
         let mut line = 0;
-        while let Some(too_long) = read_line_bounded(&mut stream, &mut buf, MAX_ELEMENT_BYTES)
-            .map_err(|e| InputError::io(name, e))?
-        {
+        let mut spill = Vec::new();
+        each_line(&mut stream, MAX_ELEMENT_BYTES, &mut spill, |text| {
             line += 1;
-            if too_long || buf.iter().copied().find(|&b| !is_ws(b)) != Some(b'{') {
-                continue;
-            }
             // Lines that do not parse are row errors in the second pass.
-            let mut sc = Scanner::new(buf.as_slice());
-            sc.budget = budget;
-            sc.skip_ws().ok();
-            match sc.collect_keys(&mut set) {
-                Err(ScanError::At {
-                    kind: kind @ (InputErrorKind::TooManyColumns | InputErrorKind::TooLarge(_)),
-                    ..
-                }) => {
-                    return Err(InputError::new(name, Some(line), kind));
-                }
-                _ => budget = sc.budget,
+            match text {
+                Some(text) => keys.line(text),
+                None => Ok(()),
             }
-        }
+        })
+        .map_err(|e| match e {
+            LinesError::Io(e) => InputError::io(name, e),
+            LinesError::Stop(kind) => InputError::new(name, Some(line), kind),
+        })?;
         Ok(NdjsonReader {
             info: SourceInfo {
                 name: name.to_string(),
                 format: InputFormat::Ndjson,
                 delimiter: None,
-                columns: set.names,
+                columns: keys.set.names,
             },
             stream: source.open().map_err(|e| InputError::io(name, e))?,
             line: 0,
@@ -914,8 +933,12 @@ impl NdjsonReader {
     }
 
     pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        let mut buf = rec.take_json_buffer();
+        if buf.capacity() == 0 {
+            buf = std::mem::take(&mut self.buf);
+        }
         while !self.done {
-            let got = read_line_bounded(&mut self.stream, &mut self.buf, MAX_ELEMENT_BYTES);
+            let got = read_line_bounded(&mut self.stream, &mut buf, MAX_ELEMENT_BYTES);
             let name = &self.info.name;
             match got {
                 Err(e) => {
@@ -930,16 +953,346 @@ impl NdjsonReader {
                             format!("the line is longer than {} MiB", MAX_ELEMENT_BYTES >> 20);
                         return Err(ReadError::Row(RowError::new(name, self.line, message)));
                     }
-                    if self.buf.iter().all(|&b| is_ws(b)) {
+                    if buf.iter().all(|&b| is_ws(b)) {
                         continue;
                     }
-                    let map = parse_object(&self.buf, name, self.line).map_err(ReadError::Row)?;
-                    rec.set_json(self.line, map);
+                    rec.set_pending(self.line, buf);
                     return Ok(true);
                 }
             }
         }
+        self.buf = buf;
         Ok(false)
+    }
+}
+
+/// Why [`each_line`] stopped.
+enum LinesError {
+    Io(io::Error),
+    Stop(InputErrorKind),
+}
+
+/// Calls `f` with each line of `reader` (its newline included), or with
+/// `None` for a line longer than `limit`; stops at the first error of `f`.
+/// Lines are read in place in the reader's buffer when they fit; `spill`
+/// holds one that does not.
+fn each_line<R: BufRead + ?Sized>(
+    reader: &mut R,
+    limit: usize,
+    spill: &mut Vec<u8>,
+    mut f: impl FnMut(Option<&[u8]>) -> Result<(), InputErrorKind>,
+) -> Result<(), LinesError> {
+    spill.clear();
+    // Inside a line begun in `spill` (or one too long, then not kept).
+    let mut partial = false;
+    let mut too_long = false;
+    loop {
+        let avail = reader.fill_buf().map_err(LinesError::Io)?;
+        if avail.is_empty() {
+            if partial {
+                f((!too_long).then_some(spill.as_slice())).map_err(LinesError::Stop)?;
+            }
+            return Ok(());
+        }
+        let mut start = 0;
+        if partial {
+            let end = memchr::memchr(b'\n', avail).map_or(avail.len(), |p| p + 1);
+            let part = avail.get(..end).unwrap_or_default();
+            if !too_long && spill.len() + part.len() <= limit {
+                spill.extend_from_slice(part);
+            } else {
+                too_long = true;
+                spill.clear();
+            }
+            start = end;
+            if avail.get(end - 1) == Some(&b'\n') {
+                f((!too_long).then_some(spill.as_slice())).map_err(LinesError::Stop)?;
+                spill.clear();
+                partial = false;
+                too_long = false;
+            }
+        }
+        if !partial {
+            let rest = avail.get(start..).unwrap_or_default();
+            let mut from = 0;
+            for p in memchr::memchr_iter(b'\n', rest) {
+                let text = rest.get(from..=p).unwrap_or_default();
+                f((text.len() <= limit).then_some(text)).map_err(LinesError::Stop)?;
+                from = p + 1;
+            }
+            let tail = rest.get(from..).unwrap_or_default();
+            if !tail.is_empty() {
+                partial = true;
+                too_long = tail.len() > limit;
+                if !too_long {
+                    spill.extend_from_slice(tail);
+                }
+            }
+        }
+        let n = avail.len();
+        reader.consume(n);
+    }
+}
+
+/// The first pass over JSON Lines: the top-level keys of each line, read as
+/// [`Scanner::collect_keys`] reads them (leniently: a line that does not
+/// parse gives the keys before the fault), but over the line in place, with
+/// the keys of the previous line remembered so that a line with the same
+/// keys in the same order costs no lookups.
+#[derive(Default)]
+struct LineKeys {
+    set: KeySet,
+    budget: Option<usize>,
+    /// The keys of the previous line as written (escapes and all), in order.
+    previous: Vec<Vec<u8>>,
+}
+
+/// Why a line's keys stop: the line is at fault (`None`), or the input
+/// (fatal).
+type Fault = Option<InputErrorKind>;
+
+impl LineKeys {
+    fn line(&mut self, text: &[u8]) -> Result<(), InputErrorKind> {
+        if text.iter().copied().find(|&b| !is_ws(b)) != Some(b'{') {
+            return Ok(());
+        }
+        match self.keys(text) {
+            Ok(()) | Err(None) => Ok(()),
+            Err(Some(kind)) => Err(kind),
+        }
+    }
+
+    /// The keys of a line that is a flat object (values strings, numbers
+    /// or words), as [`LineKeys::keys`] reads them; `None` for any other
+    /// line, which that then reads (a key recorded twice is no harm).
+    fn flat(&mut self, b: &[u8]) -> Option<()> {
+        let mut i = skip_ws_at(b, 0) + 1;
+        let mut index = 0;
+        loop {
+            i = skip_ws_at(b, i);
+            match b.get(i) {
+                Some(b'"') => {}
+                Some(b'}') if index == 0 => return Some(()),
+                _ => return None,
+            }
+            let start = i;
+            let end = plain_run(b, i + 1);
+            if b.get(end) != Some(&b'"') || end + 1 - start > MAX_KEY_BYTES {
+                return None;
+            }
+            i = end + 1;
+            let quoted = b.get(start..i)?;
+            i = skip_ws_at(b, i);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws_at(b, i + 1);
+            if !self.previous.get(index).is_some_and(|p| same(p, quoted)) {
+                self.key(index, quoted).ok()?;
+            }
+            index += 1;
+            match b.get(i) {
+                Some(b'"') => loop {
+                    let end = plain_run(b, i + 1);
+                    match b.get(end) {
+                        Some(b'"') => {
+                            i = end + 1;
+                            break;
+                        }
+                        Some(b'\\') if end + 2 < b.len() => i = end + 1,
+                        _ => return None,
+                    }
+                },
+                Some(b'{' | b'[') | None => return None,
+                Some(_) => {
+                    let start = i;
+                    while b.get(i).is_some_and(|&c| !ends_word(c)) {
+                        i += 1;
+                    }
+                    if i == start {
+                        return None;
+                    }
+                }
+            }
+            i = skip_ws_at(b, i);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b'}') => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    fn keys(&mut self, b: &[u8]) -> Result<(), Fault> {
+        if self.flat(b).is_some() {
+            return Ok(());
+        }
+        let mut i = skip_ws_at(b, 0) + 1;
+        let mut index = 0;
+        let mut first = true;
+        loop {
+            i = skip_ws_at(b, i);
+            let mut c = b.get(i).copied().ok_or(None)?;
+            if !first || c == b'}' {
+                match c {
+                    b'}' => return Ok(()),
+                    b',' if !first => {
+                        i = skip_ws_at(b, i + 1);
+                        c = b.get(i).copied().ok_or(None)?;
+                    }
+                    _ => return Err(None),
+                }
+            }
+            first = false;
+            if c != b'"' {
+                return Err(None);
+            }
+            let start = i;
+            i = skip_string_at(b, i)?;
+            if i - start > MAX_KEY_BYTES {
+                let message = format!("an object key is longer than {} MiB", MAX_KEY_BYTES >> 20);
+                return Err(Some(InputErrorKind::TooLarge(message)));
+            }
+            let quoted = b.get(start..i).unwrap_or_default();
+            i = skip_ws_at(b, i);
+            if b.get(i) != Some(&b':') {
+                return Err(None);
+            }
+            i = skip_ws_at(b, i + 1);
+            self.key(index, quoted).map_err(Some)?;
+            index += 1;
+            i = skip_value_at(b, i)?;
+        }
+    }
+
+    /// Records the key at `index` in its line, given with its quotes.
+    #[inline(never)]
+    fn key(&mut self, index: usize, quoted: &[u8]) -> Result<(), InputErrorKind> {
+        if self
+            .previous
+            .get(index)
+            .is_some_and(|p| same(p.as_slice(), quoted))
+        {
+            return Ok(());
+        }
+        let raw = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or(&[]);
+        let key = if raw.contains(&b'\\') {
+            serde_json::from_slice::<String>(quoted)
+                .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+        } else {
+            String::from_utf8_lossy(raw).into_owned()
+        };
+        let budget = self.budget.get_or_insert(KEY_BUDGET);
+        self.set.insert(key, budget)?;
+        match self.previous.get_mut(index) {
+            Some(p) => {
+                p.clear();
+                p.extend_from_slice(quoted);
+            }
+            None => self.previous.push(quoted.to_vec()),
+        }
+        Ok(())
+    }
+}
+
+/// The bytes that end a number or word in [`Scanner::value`]: whitespace
+/// and punctuation, one bit each (`"`, `,` and `:` below 64, brackets above).
+const ENDS_LOW: u64 =
+    1 << b' ' | 1 << b'\t' | 1 << b'\n' | 1 << b'\r' | 1 << b',' | 1 << b':' | 1 << b'"';
+const ENDS_HIGH: u64 = 1 << (b'{' - 64) | 1 << (b'[' - 64) | 1 << (b'}' - 64) | 1 << (b']' - 64);
+
+#[inline]
+fn ends_word(c: u8) -> bool {
+    match c {
+        0..64 => (ENDS_LOW >> c) & 1 == 1,
+        64..128 => (ENDS_HIGH >> (c - 64)) & 1 == 1,
+        _ => false,
+    }
+}
+
+#[inline]
+fn skip_ws_at(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|&c| is_ws(c)) {
+        i += 1;
+    }
+    i
+}
+
+/// Past the string whose quote is at `i` (escapes taken as two bytes).
+fn skip_string_at(b: &[u8], mut i: usize) -> Result<usize, Fault> {
+    i += 1;
+    loop {
+        let rest = b.get(i..).unwrap_or_default();
+        let p = memchr::memchr2(b'"', b'\\', rest).ok_or(None)?;
+        i += p;
+        if b.get(i) == Some(&b'"') {
+            return Ok(i + 1);
+        }
+        if i + 1 >= b.len() {
+            return Err(None);
+        }
+        i += 2;
+    }
+}
+
+/// Past the value starting at `i`, as [`Scanner::value`] reads it inside a
+/// line's object (depth 1).
+fn skip_value_at(b: &[u8], mut i: usize) -> Result<usize, Fault> {
+    match b.get(i).copied() {
+        Some(b'"') => skip_string_at(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 1;
+            // Open brackets, innermost lowest: 1 for `[`.
+            let mut stack: u128 = 0;
+            let mut open = 0usize;
+            loop {
+                let rest = b.get(i..).unwrap_or_default();
+                let p = rest
+                    .iter()
+                    .position(|&c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
+                    .ok_or(None)?;
+                i += p;
+                match b.get(i).copied() {
+                    Some(b'"') => i = skip_string_at(b, i)?,
+                    Some(c @ (b'{' | b'[')) => {
+                        if depth >= MAX_JSON_DEPTH || open >= 127 {
+                            return Err(None);
+                        }
+                        depth += 1;
+                        open += 1;
+                        stack = (stack << 1) | u128::from(c == b'[');
+                        i += 1;
+                    }
+                    Some(close) => {
+                        let expected = if open > 0 && stack & 1 == 1 {
+                            b']'
+                        } else {
+                            b'}'
+                        };
+                        if close != expected {
+                            return Err(None);
+                        }
+                        stack >>= 1;
+                        open = open.saturating_sub(1);
+                        depth -= 1;
+                        i += 1;
+                        if open == 0 {
+                            return Ok(i);
+                        }
+                    }
+                    None => return Err(None),
+                }
+            }
+        }
+        _ => {
+            let start = i;
+            while b.get(i).is_some_and(|&c| {
+                !(is_ws(c) || matches!(c, b',' | b':' | b'"' | b'{' | b'[' | b'}' | b']'))
+            }) {
+                i += 1;
+            }
+            if i == start { Err(None) } else { Ok(i) }
+        }
     }
 }
 

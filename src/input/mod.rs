@@ -29,6 +29,7 @@ pub mod convert;
 mod delimited;
 mod error;
 mod json;
+mod object;
 mod stream;
 
 use std::borrow::Cow;
@@ -41,6 +42,7 @@ pub use bind::{BindError, BindWarning, Binding, BoundField, FieldSource, FieldSp
 pub use delimited::{MAX_RECORD_BYTES, MAX_RECORD_DELIMITERS, sniff_delimiter};
 pub use error::{InputError, InputErrorKind, MAX_VALUE_CHARS, RowError};
 pub use json::MAX_STDIN_JSON_BYTES;
+pub use object::{JsonObject, JsonValue};
 
 use delimited::CsvReader;
 use json::{JsonReader, NdjsonReader, Reopen};
@@ -166,14 +168,30 @@ pub fn column_label(columns: &[String], index: usize) -> String {
 }
 
 /// One row of an input. Readers fill a caller-owned `Record` in place, so a
-/// CSV read reuses the same buffers; a record borrows nothing from the reader.
+/// read reuses the same buffers; a record borrows nothing from the reader.
+///
+/// A JSON record read with [`InputReader::read_deferred`] holds the record's
+/// text until [`Record::prepare`] parses it (on whichever thread); until
+/// then it reads as an empty object.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     line: u64,
-    /// CSV cells; when `json` is set, unused.
+    form: Form,
+    /// CSV cells; unused for JSON.
     cells: Cells,
     /// The object of a JSON record.
-    json: Option<serde_json::Map<String, serde_json::Value>>,
+    object: JsonObject,
+    /// The text of a JSON record not parsed yet.
+    pending: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Form {
+    #[default]
+    Csv,
+    Json,
+    /// JSON text in `pending`, to parse.
+    Pending,
 }
 
 /// The cells of a CSV record: their text, checked to be UTF-8 once, and
@@ -277,7 +295,7 @@ pub enum RecordData<'r> {
     /// CSV cells.
     Csv(&'r Cells),
     /// A JSON object.
-    Json(&'r serde_json::Map<String, serde_json::Value>),
+    Json(&'r JsonObject),
 }
 
 impl Record {
@@ -301,8 +319,9 @@ impl Record {
     pub fn from_json(line: u64, object: serde_json::Map<String, serde_json::Value>) -> Self {
         Record {
             line,
-            cells: Cells::default(),
-            json: Some(object),
+            form: Form::Json,
+            object: JsonObject::from_map(&object),
+            ..Record::default()
         }
     }
 
@@ -313,17 +332,17 @@ impl Record {
     }
 
     pub fn data(&self) -> RecordData<'_> {
-        match &self.json {
-            Some(m) => RecordData::Json(m),
-            None => RecordData::Csv(&self.cells),
+        match self.form {
+            Form::Csv => RecordData::Csv(&self.cells),
+            Form::Json | Form::Pending => RecordData::Json(&self.object),
         }
     }
 
     /// The number of cells (CSV) or keys (JSON).
     pub fn len(&self) -> usize {
-        match &self.json {
-            Some(m) => m.len(),
-            None => self.cells.len(),
+        match self.form {
+            Form::Csv => self.cells.len(),
+            Form::Json | Form::Pending => self.object.len(),
         }
     }
 
@@ -334,9 +353,9 @@ impl Record {
     /// Cell `index` of a CSV record as text; `None` past the last cell or for
     /// a JSON record.
     pub fn cell_str(&self, index: usize) -> Option<&str> {
-        match &self.json {
-            Some(_) => None,
-            None => self.cells.get(index),
+        match self.form {
+            Form::Csv => self.cells.get(index),
+            Form::Json | Form::Pending => None,
         }
     }
 
@@ -347,29 +366,71 @@ impl Record {
     }
 
     /// The object of a JSON record.
-    pub fn json(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
-        self.json.as_ref()
+    pub fn json(&self) -> Option<&JsonObject> {
+        match self.form {
+            Form::Csv => None,
+            Form::Json | Form::Pending => Some(&self.object),
+        }
     }
 
     /// The value of column `index` as text, whatever the format: a CSV cell
     /// as is; a JSON string as is, other JSON values as JSON text, an absent
     /// key or null as `None`. For carrying input columns into outputs.
     pub fn text<'r>(&'r self, columns: &[String], index: usize) -> Option<Cow<'r, str>> {
-        match &self.json {
-            None => self.cell_str(index).map(Cow::Borrowed),
-            Some(m) => convert::json_text(m.get(columns.get(index)?.as_str())?),
+        match self.form {
+            Form::Csv => self.cell_str(index).map(Cow::Borrowed),
+            Form::Json | Form::Pending => {
+                self.object.get_hinted(columns.get(index)?, index)?.text()
+            }
         }
+    }
+
+    /// Whether the record holds JSON text still to parse.
+    pub fn is_pending(&self) -> bool {
+        self.form == Form::Pending
+    }
+
+    /// Parses the text of a JSON record read with
+    /// [`InputReader::read_deferred`]; `file` names the input in the error.
+    /// Does nothing for any other record. On error the record is an empty
+    /// object.
+    pub fn prepare(&mut self, file: &str) -> Result<(), RowError> {
+        if self.form != Form::Pending {
+            return Ok(());
+        }
+        self.form = Form::Json;
+        let bytes = std::mem::take(&mut self.pending);
+        json::parse_record(&mut self.object, bytes, file, self.line)
     }
 
     /// The CSV buffers, for a reader to fill (see [`Cells::take_buffers`]).
     fn take_csv_buffers(&mut self) -> (Vec<u8>, Vec<usize>) {
-        self.json = None;
+        self.form = Form::Csv;
         self.cells.take_buffers()
     }
 
-    fn set_json(&mut self, line: u64, object: serde_json::Map<String, serde_json::Value>) {
+    /// An empty buffer for a reader to fill with the text of a JSON record,
+    /// reusing the record's.
+    fn take_json_buffer(&mut self) -> Vec<u8> {
+        let text = self.object.take_buffer();
+        let mut buf = if self.pending.capacity() > 0 {
+            std::mem::take(&mut self.pending)
+        } else {
+            text
+        };
+        buf.clear();
+        if buf.capacity() > 4 * 1024 * 1024 {
+            buf = Vec::new();
+        }
+        buf
+    }
+
+    /// Holds `text`, the JSON record starting at `line`, to parse later.
+    fn set_pending(&mut self, line: u64, text: Vec<u8>) {
         self.line = line;
-        self.json = Some(object);
+        self.form = Form::Pending;
+        self.object.clear();
+        self.pending = text;
     }
 }
 
@@ -577,6 +638,18 @@ impl InputReader {
     /// Reads the next row into `rec`. `Ok(false)` at the end of the input. A
     /// [`ReadError::Row`] leaves `rec` unspecified and reading can go on.
     pub fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        let more = self.read_deferred(rec)?;
+        if more && rec.is_pending() {
+            let name = &self.info().name;
+            rec.prepare(name).map_err(ReadError::Row)?;
+        }
+        Ok(more)
+    }
+
+    /// Like [`InputReader::read`], but a JSON record is only cut out of the
+    /// input: [`Record::prepare`] must parse it before it is read (errors in
+    /// its text come from there). Lets another thread do the parsing.
+    pub fn read_deferred(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
         match &mut self.inner {
             Inner::Csv(r) => r.read(rec),
             Inner::Json(r) => r.read(rec),

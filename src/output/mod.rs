@@ -9,7 +9,7 @@ pub mod report;
 
 use crate::compile::{Program, Ty};
 use crate::eval::{RuleTrace, Task};
-use crate::input::{Record, RecordData};
+use crate::input::{JsonValue, Record, RecordData};
 use crate::value::{Value, format_number};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -212,10 +212,8 @@ impl Row<'_> {
                         .get(i)
                         .copied()
                         .flatten()
-                        .and_then(|c| self.columns.get(c))
-                        .and_then(|k| m.get(k))
-                        .cloned()
-                        .unwrap_or(J::Null);
+                        .and_then(|c| m.get_hinted(self.columns.get(c)?, c))
+                        .map_or(J::Null, |v| v.to_json());
                     out.insert(name.clone(), value);
                 }
                 out
@@ -313,7 +311,6 @@ fn obj<K, V, I: Iterator<Item = (K, V)>>(items: I) -> Obj<I> {
 impl serde::Serialize for JsonRow<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        use serde_json::Value as J;
         let row = self.row;
         let program = row.program;
         let mut map = s.serialize_map(None)?;
@@ -348,9 +345,8 @@ impl serde::Serialize for JsonRow<'_, '_> {
                         .get(i)
                         .copied()
                         .flatten()
-                        .and_then(|c| row.columns.get(c))
-                        .and_then(|k| m.get(k))
-                        .unwrap_or(&J::Null);
+                        .and_then(|c| m.get_hinted(row.columns.get(c)?, c))
+                        .unwrap_or(JsonValue::Null);
                     (name, value)
                 })),
             )?,
