@@ -5,9 +5,9 @@
 //! Rows are read on the calling thread in batches (a JSON record only cut
 //! out, not parsed); with more than one thread, worker threads parse JSON,
 //! convert, evaluate and format the batches, and the calling
-//! thread hands the results to the command in input order. At most two
-//! batches per worker are in flight, so memory stays flat however long the
-//! input.
+//! thread hands the results to the command in input order. At most four
+//! batches per worker are queued, and eight per worker in flight in all, so
+//! memory stays flat however long the input.
 
 use super::{Exit, InputArgs, Ui};
 use outsort::Program;
@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex};
 const SHOWN_ROW_ERRORS: u64 = 20;
 /// Rows per batch handed to a worker.
 const BATCH_ROWS: usize = 512;
+/// Batches handed to each worker and not yet handed back, at most.
+const BATCHES_PER_WORKER: usize = 4;
 
 /// What workers need to know of one input.
 pub struct InputMeta {
@@ -550,7 +552,9 @@ pub fn run<W: Work>(
                 });
             }
             drop(done_tx);
-            let max_in_flight = (workers * 2) as u64;
+            // Four batches queued per worker keep it busy through the pauses
+            // of a shared machine (two left it idle at times).
+            let max_in_flight = (workers * BATCHES_PER_WORKER) as u64;
             let mut spare: Task<'static> = program.new_task();
             let mut sent: u64 = 0;
             let mut next_seq: u64 = 0;
