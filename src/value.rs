@@ -131,9 +131,8 @@ fn write_integer(out: &mut String, n: i64) {
     if n < 0 {
         out.push('-');
     }
-    // ASCII digits: always UTF-8.
-    if let Ok(text) = std::str::from_utf8(digits.get(at..).unwrap_or_default()) {
-        out.push_str(text);
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
     }
 }
 

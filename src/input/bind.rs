@@ -20,9 +20,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::convert::{convert_json, convert_json_value, convert_text, is_blank, normalize_enum};
+use super::convert::{
+    convert_json, convert_json_value, convert_text, is_blank, normalize_enum, parse_number,
+};
 use super::error::RowError;
-use super::{InputFormat, JsonValue, Record, RecordData, SourceInfo, column_label};
+use super::{Cells, InputFormat, JsonValue, Record, RecordData, SourceInfo, column_label};
 use crate::value::{FieldType, Value};
 
 /// A field of the rule set's `input` block, as the binding needs it.
@@ -447,6 +449,14 @@ impl Binding {
         defaults: &'r [Option<Value<'static>>],
         out: &mut Vec<Value<'r>>,
     ) -> Result<(), RowError> {
+        if let RecordData::Csv(cells) = rec.data()
+            && self
+                .fields
+                .iter()
+                .all(|f| matches!(f.source, FieldSource::Column(_)))
+        {
+            return self.convert_cells(cells, rec.line(), defaults, out);
+        }
         out.clear();
         for (i, f) in self.fields.iter().enumerate() {
             let error = |message: String| {
@@ -481,6 +491,53 @@ impl Binding {
                     })?,
             };
             out.push(value);
+        }
+        Ok(())
+    }
+}
+
+impl Binding {
+    /// [`Binding::convert`] for a CSV record whose fields each read one
+    /// column: the same values and errors, each cell looked at once.
+    fn convert_cells<'r>(
+        &self,
+        cells: &'r Cells,
+        line: u64,
+        defaults: &'r [Option<Value<'static>>],
+        out: &mut Vec<Value<'r>>,
+    ) -> Result<(), RowError> {
+        out.clear();
+        for (i, f) in self.fields.iter().enumerate() {
+            let error =
+                |message: String| RowError::new(&self.file, line, message).with_column(&f.column);
+            let FieldSource::Column(column) = f.source else {
+                continue;
+            };
+            let text = match cells.get(column) {
+                Some(text) if !is_blank(text) => text,
+                _ => {
+                    out.push(match defaults.get(i).and_then(Option::as_ref) {
+                        Some(d) => d.reborrow(),
+                        None if f.optional => Value::Missing,
+                        None => return Err(error("required value is empty".to_string())),
+                    });
+                    continue;
+                }
+            };
+            out.push(match &f.ty {
+                FieldType::Text => Value::Text(Cow::Borrowed(text)),
+                FieldType::Number => Value::Num(
+                    parse_number(text, self.decimal_comma)
+                        .map_err(|m| error(m).with_value(text))?,
+                ),
+                ty => convert_text(
+                    ty,
+                    &f.enum_normalized,
+                    Cow::Borrowed(text),
+                    self.decimal_comma,
+                )
+                .map_err(|m| error(m).with_value(text))?,
+            });
         }
         Ok(())
     }

@@ -180,7 +180,7 @@ pub struct Record {
     /// CSV cells; unused for JSON.
     cells: Cells,
     /// The object of a JSON record.
-    object: JsonObject,
+    object: Box<JsonObject>,
     /// The text of a JSON record not parsed yet.
     pending: Vec<u8>,
 }
@@ -320,7 +320,7 @@ impl Record {
         Record {
             line,
             form: Form::Json,
-            object: JsonObject::from_map(&object),
+            object: Box::new(JsonObject::from_map(&object)),
             ..Record::default()
         }
     }
