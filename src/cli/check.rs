@@ -178,8 +178,8 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     }
     let mut fired = vec![false; program.rules.len()];
     let mut taken = vec![false; program.labels.len()];
-    // Keys seen, by hash: 8 bytes a task to find repeated keys.
-    let mut keys: HashSet<u64> = HashSet::new();
+    // Keys seen, by hash: at most 16 bytes a task to find repeated keys.
+    let mut keys = super::seen::SeenHashes::new();
     let mut repeated: Vec<String> = Vec::new();
     let mut repeated_count = 0u64;
     let waiver_keys: HashSet<&str> = program

@@ -9,6 +9,7 @@ mod init;
 mod lint;
 mod pipeline;
 mod report;
+mod seen;
 mod test;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
