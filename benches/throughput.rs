@@ -8,7 +8,9 @@
 //!
 //! - `OUTSORT_BENCH_ROWS`: tasks in the inventory (default 1,000,000)
 //! - `OUTSORT_BENCH_SEED`: seed of the generator (default 42)
-//! - `OUTSORT_BENCH_REPEAT`: runs of each measurement, the best is kept (default 5: on a shared machine whose speed drifts, the best of five is steadier than of three)
+//! - `OUTSORT_BENCH_REPEAT`: runs of each measurement, the best is kept
+//!   (default 5: on a shared machine whose speed drifts, the best of five is
+//!   steadier than of three)
 //! - `OUTSORT_BENCH_DIR`: where inventories and outputs go (default: the
 //!   system's temporary directory, `outsort-bench/`); inventories are reused
 //!   by later runs with the same rows and seed.
