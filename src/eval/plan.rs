@@ -732,6 +732,37 @@ impl Expr {
     }
 }
 
+/// Evaluates the lets or the outputs (`slots` picks which) in `order` on
+/// their plans, each into its own slot; `false` when one has no plan or its
+/// plan gives up.
+fn store_planned<'r>(
+    task: &mut Task<'r>,
+    today: i32,
+    order: &[u32],
+    plans: &[Option<Expr>],
+    slots: for<'t> fn(&'t mut Task<'r>) -> &'t mut Vec<Value<'static>>,
+) -> bool {
+    for &i in order {
+        let (Some(Some(plan)), Some(slot)) =
+            (plans.get(i as usize), slots(task).get_mut(i as usize))
+        else {
+            return false;
+        };
+        // A let or output never reads itself, so its slot can be emptied
+        // first.
+        let old = std::mem::replace(slot, Value::Missing);
+        let cx = Cx::new(task, today);
+        let v = plan.store(&cx, old);
+        if cx.slow.get() {
+            return false;
+        }
+        if let Some(slot) = slots(task).get_mut(i as usize) {
+            *slot = v;
+        }
+    }
+    true
+}
+
 /// The plans of the expressions of one interpolated string, in order (`None`
 /// for an expression without a plan).
 type Pieces = Vec<Option<Expr>>;
@@ -1010,23 +1041,10 @@ impl Program {
         }
         task.lets.resize(self.lets.len(), Value::Missing);
         task.outputs.resize(self.outputs.len(), Value::Missing);
-        for &i in &self.let_order {
-            let (Some(Some(plan)), Some(slot)) = (
-                self.plan.lets.get(i as usize),
-                task.lets.get_mut(i as usize),
-            ) else {
-                return false;
-            };
-            // A let never reads itself, so its slot can be emptied first.
-            let old = std::mem::replace(slot, Value::Missing);
-            let cx = Cx::new(task, today);
-            let v = plan.store(&cx, old);
-            if cx.slow.get() {
-                return false;
-            }
-            if let Some(slot) = task.lets.get_mut(i as usize) {
-                *slot = v;
-            }
+        if !store_planned(task, today, &self.let_order, &self.plan.lets, |t| {
+            &mut t.lets
+        }) {
+            return false;
         }
         task.scores.clear();
         task.scores.extend(self.scores.iter().map(|s| s.start));
@@ -1062,24 +1080,9 @@ impl Program {
             task.label = Some(value);
             task.label_line = Some(li);
         }
-        for &i in &self.output_order {
-            let (Some(Some(plan)), Some(slot)) = (
-                self.plan.outputs.get(i as usize),
-                task.outputs.get_mut(i as usize),
-            ) else {
-                return false;
-            };
-            let old = std::mem::replace(slot, Value::Missing);
-            let cx = Cx::new(task, today);
-            let v = plan.store(&cx, old);
-            if cx.slow.get() {
-                return false;
-            }
-            if let Some(slot) = task.outputs.get_mut(i as usize) {
-                *slot = v;
-            }
-        }
-        true
+        store_planned(task, today, &self.output_order, &self.plan.outputs, |t| {
+            &mut t.outputs
+        })
     }
 
     /// The value of the expression at `site`: its plan, or [`Program::eval`]
