@@ -114,6 +114,8 @@ pub struct Binding {
     fields: Vec<BoundField>,
     /// The CSV delimiter is `;`: numbers may use a decimal comma.
     decimal_comma: bool,
+    /// The column of each field, when every field reads one column.
+    columns: Option<Vec<usize>>,
 }
 
 /// Header names compared ignoring case, surrounding spaces and the
@@ -423,10 +425,18 @@ impl Binding {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let columns = fields
+            .iter()
+            .map(|f| match f.source {
+                FieldSource::Column(c) => Some(c),
+                _ => None,
+            })
+            .collect();
         let binding = Binding {
             file: info.name.clone(),
             fields,
             decimal_comma: info.delimiter == Some(b';'),
+            columns,
         };
         Ok((binding, warnings))
     }
@@ -450,12 +460,9 @@ impl Binding {
         out: &mut Vec<Value<'r>>,
     ) -> Result<(), RowError> {
         if let RecordData::Csv(cells) = rec.data()
-            && self
-                .fields
-                .iter()
-                .all(|f| matches!(f.source, FieldSource::Column(_)))
+            && let Some(columns) = &self.columns
         {
-            return self.convert_cells(cells, rec.line(), defaults, out);
+            return self.convert_cells(cells, columns, rec.line(), defaults, out);
         }
         out.clear();
         for (i, f) in self.fields.iter().enumerate() {
@@ -498,21 +505,20 @@ impl Binding {
 
 impl Binding {
     /// [`Binding::convert`] for a CSV record whose fields each read one
-    /// column: the same values and errors, each cell looked at once.
+    /// column (`columns`, by field): the same values and errors, each cell
+    /// looked at once.
     fn convert_cells<'r>(
         &self,
         cells: &'r Cells,
+        columns: &[usize],
         line: u64,
         defaults: &'r [Option<Value<'static>>],
         out: &mut Vec<Value<'r>>,
     ) -> Result<(), RowError> {
         out.clear();
-        for (i, f) in self.fields.iter().enumerate() {
+        for (i, (f, &column)) in self.fields.iter().zip(columns).enumerate() {
             let error =
                 |message: String| RowError::new(&self.file, line, message).with_column(&f.column);
-            let FieldSource::Column(column) = f.source else {
-                continue;
-            };
             let text = match cells.get(column) {
                 Some(text) if !is_blank(text) => text,
                 _ => {
