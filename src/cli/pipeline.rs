@@ -362,7 +362,7 @@ fn process<W: Work>(
                 continue;
             }
         };
-        if let Err(e) = record.prepare(&meta.name) {
+        if let Err(e) = record.prepare(&meta.name, &meta.columns) {
             errors.push(e.to_string());
             continue;
         }
