@@ -362,7 +362,7 @@ fn process<W: Work>(
                 continue;
             }
         };
-        if let Err(e) = record.prepare(&meta.name, &meta.columns) {
+        if let Err(e) = record.prepare(&meta.name) {
             errors.push(e.to_string());
             continue;
         }

@@ -306,13 +306,6 @@ pub(crate) struct CsvReader {
     /// The last record read was a plain line (see [`CsvReader::plain_line`]):
     /// its bytes are the line, the delimiter between cells.
     plain: bool,
-    /// Plain lines are left for [`Record::prepare`] to split: the last
-    /// record read was one when `deferred` is set, its bytes the line and
-    /// no cell ends.
-    defer: bool,
-    deferred: bool,
-    /// The record deferred has quotes.
-    quoted: bool,
     /// Output for a record over the bounds, thrown away (allocated for the
     /// first such record).
     discard: Vec<u8>,
@@ -325,15 +318,9 @@ pub(crate) struct CsvReader {
 /// cleared first). Eight bytes are looked at a time: cells are short, and a
 /// search call per cell would cost more than the cell.
 fn split_plain(text: &[u8], delimiter: u8, bytes: &mut Vec<u8>, ends: &mut Vec<usize>) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     bytes.clear();
     bytes.extend_from_slice(text);
-    plain_ends(text, delimiter, ends);
-}
-
-/// Where each cell of the plain line `text` ends, into `ends` (cleared
-/// first); see [`split_plain`].
-fn plain_ends(text: &[u8], delimiter: u8, ends: &mut Vec<usize>) {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     ends.clear();
     let pattern = u64::from_le_bytes([delimiter; 8]);
     let mut words = text.chunks_exact(8);
@@ -409,9 +396,6 @@ impl CsvReader {
             delimiter,
             bom_may_follow: true,
             plain: false,
-            defer: false,
-            deferred: false,
-            quoted: false,
             discard: Vec::new(),
             discard_ends: Vec::new(),
             done: false,
@@ -511,10 +495,6 @@ impl CsvReader {
     /// delimiters, exactly as the parser would read them, found by a
     /// vectorised search instead of a step per byte. `false` (nothing
     /// consumed) for any other record, which the parser reads.
-    ///
-    /// When deferring, a line is only copied into `bytes` (with no `ends`),
-    /// and `deferred` set, unless it could read as a blank line; so is a line
-    /// with quotes that is a whole record (see [`quotes_close`]).
     fn plain_line(&mut self, bytes: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool {
         let available = self.input.available();
         let Some(newline) = memchr::memchr(b'\n', available) else {
@@ -523,29 +503,13 @@ impl CsvReader {
         let Some(text) = available.get(..newline) else {
             return false;
         };
-        if text.len() > PLAIN_LINE_BYTES || !self.delimiter.is_ascii() {
+        if text.len() > PLAIN_LINE_BYTES
+            || !self.delimiter.is_ascii()
+            || memchr::memchr2(b'"', b'\r', text).is_some()
+        {
             return false;
         }
-        // A line that reads as one blank cell is skipped: one with a byte
-        // that is neither a space nor a quote is not such a line.
-        let defer = self.defer && text.iter().any(|&b| b != b'"' && !b.is_ascii_whitespace());
-        match memchr::memchr2(b'"', b'\r', text) {
-            None => {}
-            // A line with quotes is left to the parser, or to
-            // `Record::prepare` when it is a whole record.
-            Some(_) if defer && !text.contains(&b'\r') && quotes_close(text, self.delimiter) => {
-                self.quoted = true;
-            }
-            Some(_) => return false,
-        }
-        self.deferred = defer;
-        if self.deferred {
-            bytes.clear();
-            bytes.extend_from_slice(text);
-            ends.clear();
-        } else {
-            split_plain(text, self.delimiter, bytes, ends);
-        }
+        split_plain(text, self.delimiter, bytes, ends);
         // One line break, an LF; the record started past any CR.
         self.input.lines.complete += 1;
         self.input.lines.pending_cr = false;
@@ -566,8 +530,6 @@ impl CsvReader {
             return Ok(None);
         }
         let line = self.input.lines.complete + 1;
-        self.deferred = false;
-        self.quoted = false;
         self.plain = !header && self.plain_line(bytes, ends);
         if self.plain {
             return Ok(Some(line));
@@ -700,13 +662,11 @@ impl CsvReader {
 
     /// Reads the next row into `rec`: `Ok(false)` at the end, a row error for
     /// a row with the wrong number of cells, an oversized cell or a cell that
-    /// is not UTF-8. Blank lines are skipped. With `defer`, a plain line is
-    /// left for [`Record::prepare`] to split and check.
-    pub(crate) fn read(&mut self, rec: &mut Record, defer: bool) -> Result<bool, ReadError> {
+    /// is not UTF-8. Blank lines are skipped.
+    pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
         if self.done {
             return Ok(false);
         }
-        self.defer = defer;
         let header_len = self.info.columns.len();
         let (mut bytes, mut ends) = rec.take_csv_buffers();
         loop {
@@ -725,233 +685,112 @@ impl CsvReader {
                     return Err(e);
                 }
             };
-            if self.deferred {
-                rec.set_pending_csv(line, bytes, ends, self.delimiter, self.quoted);
-                return Ok(true);
-            }
             rec.line = line;
             // A line of spaces is one blank cell: skip it as a blank line,
             // unless the file has a single column (then it is an empty value).
             if header_len > 1 && ends.len() == 1 && bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let separator = self.plain.then_some(self.delimiter);
-            let info = &self.info;
-            return check(rec, &info.name, &info.columns, separator, bytes, ends, line)
+            return self
+                .check(rec, bytes, ends, line)
                 .map(|()| true)
                 .map_err(ReadError::Row);
         }
     }
-}
 
-/// Splits the plain line `bytes` (read deferred into `rec`) at `delimiter`
-/// into `ends`, checks its cells and keeps them in `rec`.
-pub(crate) fn finish_plain(
-    rec: &mut Record,
-    name: &str,
-    columns: &[String],
-    delimiter: u8,
-    bytes: Vec<u8>,
-    mut ends: Vec<usize>,
-) -> Result<(), RowError> {
-    plain_ends(&bytes, delimiter, &mut ends);
-    let line = rec.line;
-    check(rec, name, columns, Some(delimiter), bytes, ends, line)
-}
-
-/// Splits `text`, a line with quotes that is a whole record (see
-/// [`quotes_close`]), into cells in `bytes` (cleared first), checks them
-/// and keeps them in `rec`.
-pub(crate) fn finish_quoted(
-    rec: &mut Record,
-    name: &str,
-    columns: &[String],
-    delimiter: u8,
-    text: &[u8],
-    mut bytes: Vec<u8>,
-    mut ends: Vec<usize>,
-) -> Result<(), RowError> {
-    split_quoted(text, delimiter, &mut bytes, &mut ends);
-    let line = rec.line;
-    check(rec, name, columns, None, bytes, ends, line)
-}
-
-/// Whether `text`, one line without CRs, is a whole record as the parser
-/// reads it: every quote that opens a cell is closed on the line. A quote
-/// opens a cell only at the cell's start; inside, two quotes are one; after
-/// the closing quote, the cell goes on unquoted to the next delimiter, any
-/// quote in it taken as it is.
-fn quotes_close(text: &[u8], delimiter: u8) -> bool {
-    let mut at = 0;
-    while let Some(found) = memchr::memchr(b'"', text.get(at..).unwrap_or_default()) {
-        let quote = at + found;
-        let opens = match quote.checked_sub(1) {
-            None => true,
-            Some(before) => text.get(before) == Some(&delimiter),
-        };
-        at = quote + 1;
-        if !opens {
-            continue;
-        }
-        loop {
-            let Some(found) = memchr::memchr(b'"', text.get(at..).unwrap_or_default()) else {
-                return false;
-            };
-            let close = at + found;
-            if text.get(close + 1) == Some(&b'"') {
-                at = close + 2;
-            } else {
-                at = close + 1;
-                break;
-            }
-        }
-    }
-    true
-}
-
-/// The cells of `text`, a line that [`quotes_close`] accepts, as the parser
-/// reads them: their text end to end in `bytes` and where each ends in
-/// `ends` (both cleared first).
-fn split_quoted(text: &[u8], delimiter: u8, bytes: &mut Vec<u8>, ends: &mut Vec<usize>) {
-    bytes.clear();
-    ends.clear();
-    bytes.reserve(text.len());
-    let mut at = 0;
-    let mut cell_start = true;
-    while let Some(&b) = text.get(at) {
-        if cell_start && b == b'"' {
-            at += 1;
-            // Up to the closing quote, two quotes making one.
-            loop {
-                let rest = text.get(at..).unwrap_or_default();
-                let Some(found) = memchr::memchr(b'"', rest) else {
-                    bytes.extend_from_slice(rest);
-                    at = text.len();
-                    break;
-                };
-                bytes.extend_from_slice(rest.get(..found).unwrap_or_default());
-                at += found;
-                if text.get(at + 1) == Some(&b'"') {
-                    bytes.push(b'"');
-                    at += 2;
-                } else {
-                    at += 1;
-                    break;
-                }
-            }
-            cell_start = false;
-        } else if b == delimiter {
-            ends.push(bytes.len());
-            cell_start = true;
-            at += 1;
-        } else {
-            // Unquoted, up to the next delimiter.
-            let rest = text.get(at..).unwrap_or_default();
-            let len = rest
-                .iter()
-                .position(|&c| c == delimiter)
-                .unwrap_or(rest.len());
-            bytes.extend_from_slice(rest.get(..len).unwrap_or_default());
-            cell_start = false;
-            at += len;
-        }
-    }
-    ends.push(bytes.len());
-}
-
-/// Checks a record's cells (`separator` between them if it was a plain line)
-/// against the input's `columns` and keeps them in `rec`.
-fn check(
-    rec: &mut Record,
-    name: &str,
-    columns: &[String],
-    separator: Option<u8>,
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-    line: u64,
-) -> Result<(), RowError> {
-    let header_len = columns.len();
-    if ends.len() > MAX_CELLS {
-        rec.cells.clear_with(bytes, ends);
-        return Err(RowError::new(
-            name,
-            line,
-            format!("the row has more than {MAX_CELLS} cells"),
-        ));
-    }
-    if ends.len() != header_len {
-        // Too few cells, one of them spanning lines: most likely a quote
-        // that was never closed swallowed the rows after it.
-        let open_quote = ends.len() < header_len && bytes.contains(&b'\n');
-        let message = format!(
-            "the row has {} cells, the header has {}{}",
-            ends.len(),
-            header_len,
-            if open_quote {
-                "; a quote in it may never be closed, which joins the lines after it into one cell"
-            } else {
-                ""
-            }
-        );
-        rec.cells.clear_with(bytes, ends);
-        return Err(RowError::new(name, line, message));
-    }
-    // Most records are valid UTF-8 with no cell larger than the whole
-    // record: one check of the whole text, and of each cell's end (the
-    // text can be valid while a cell is not, cut inside a character).
-    let bytes = if bytes.len() <= MAX_FIELD_BYTES {
-        match String::from_utf8(bytes) {
-            Ok(text) if ends.iter().all(|&end| text.is_char_boundary(end)) => {
-                rec.cells.set(text, ends, separator);
-                return Ok(());
-            }
-            Ok(text) => text.into_bytes(),
-            Err(e) => e.into_bytes(),
-        }
-    } else {
-        bytes
-    };
-    let error = raw_cells(&bytes, &ends, separator.is_some())
-        .enumerate()
-        .find_map(|(i, cell)| {
-            let column = || column_label(columns, i);
-            if cell.len() > MAX_FIELD_BYTES {
-                let message = format!("the cell is larger than {} MiB", MAX_FIELD_BYTES >> 20);
-                return Some(RowError::new(name, line, message).with_column(column()));
-            }
-            std::str::from_utf8(cell).is_err().then(|| {
-                let shown = escape_bytes(cell.get(..200).unwrap_or(cell));
-                RowError::new(
-                    name,
-                    line,
-                    "is not valid UTF-8 (try --encoding windows-1252)",
-                )
-                .with_column(column())
-                .with_value(&shown)
-            })
-        });
-    match error {
-        Some(error) => {
+    /// Checks a record's cells and keeps them in `rec`.
+    fn check(
+        &self,
+        rec: &mut Record,
+        bytes: Vec<u8>,
+        ends: Vec<usize>,
+        line: u64,
+    ) -> Result<(), RowError> {
+        let name = &self.info.name;
+        let header_len = self.info.columns.len();
+        let separator = self.plain.then_some(self.delimiter);
+        if ends.len() > MAX_CELLS {
             rec.cells.clear_with(bytes, ends);
-            Err(error)
+            return Err(RowError::new(
+                name,
+                line,
+                format!("the row has more than {MAX_CELLS} cells"),
+            ));
         }
-        // Every cell is valid UTF-8, so the text is.
-        None => match String::from_utf8(bytes) {
-            Ok(text) => {
-                rec.cells.set(text, ends, separator);
-                Ok(())
+        if ends.len() != header_len {
+            // Too few cells, one of them spanning lines: most likely a quote
+            // that was never closed swallowed the rows after it.
+            let open_quote = ends.len() < header_len && bytes.contains(&b'\n');
+            let message = format!(
+                "the row has {} cells, the header has {}{}",
+                ends.len(),
+                header_len,
+                if open_quote {
+                    "; a quote in it may never be closed, which joins the lines after it into one cell"
+                } else {
+                    ""
+                }
+            );
+            rec.cells.clear_with(bytes, ends);
+            return Err(RowError::new(name, line, message));
+        }
+        // Most records are valid UTF-8 with no cell larger than the whole
+        // record: one check of the whole text, and of each cell's end (the
+        // text can be valid while a cell is not, cut inside a character).
+        let bytes = if bytes.len() <= MAX_FIELD_BYTES {
+            match String::from_utf8(bytes) {
+                Ok(text) if ends.iter().all(|&end| text.is_char_boundary(end)) => {
+                    rec.cells.set(text, ends, separator);
+                    return Ok(());
+                }
+                Ok(text) => text.into_bytes(),
+                Err(e) => e.into_bytes(),
             }
-            Err(e) => {
-                let shown = escape_bytes(e.as_bytes().get(..200).unwrap_or_default());
-                rec.cells.clear_with(e.into_bytes(), ends);
-                Err(RowError::new(
-                    name,
-                    line,
-                    "is not valid UTF-8 (try --encoding windows-1252)",
-                )
-                .with_value(&shown))
+        } else {
+            bytes
+        };
+        let error = raw_cells(&bytes, &ends, self.plain)
+            .enumerate()
+            .find_map(|(i, cell)| {
+                let column = || column_label(&self.info.columns, i);
+                if cell.len() > MAX_FIELD_BYTES {
+                    let message = format!("the cell is larger than {} MiB", MAX_FIELD_BYTES >> 20);
+                    return Some(RowError::new(name, line, message).with_column(column()));
+                }
+                std::str::from_utf8(cell).is_err().then(|| {
+                    let shown = escape_bytes(cell.get(..200).unwrap_or(cell));
+                    RowError::new(
+                        name,
+                        line,
+                        "is not valid UTF-8 (try --encoding windows-1252)",
+                    )
+                    .with_column(column())
+                    .with_value(&shown)
+                })
+            });
+        match error {
+            Some(error) => {
+                rec.cells.clear_with(bytes, ends);
+                Err(error)
             }
-        },
+            // Every cell is valid UTF-8, so the text is.
+            None => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    rec.cells.set(text, ends, separator);
+                    Ok(())
+                }
+                Err(e) => {
+                    let shown = escape_bytes(e.as_bytes().get(..200).unwrap_or_default());
+                    rec.cells.clear_with(e.into_bytes(), ends);
+                    Err(RowError::new(
+                        name,
+                        line,
+                        "is not valid UTF-8 (try --encoding windows-1252)",
+                    )
+                    .with_value(&shown))
+                }
+            },
+        }
     }
 }
 
@@ -1003,39 +842,13 @@ mod tests {
         delimiter: Option<u8>,
         fill: usize,
     ) -> Result<(Vec<String>, Vec<Row>), String> {
-        let read = read_all_as(bytes, delimiter, fill, false);
-        // Deferred, each record is split by `Record::prepare` as it would be
-        // on a worker thread: the same rows and errors.
-        assert_eq!(
-            read_all_as(bytes, delimiter, fill, true),
-            read,
-            "deferred: {:?}",
-            String::from_utf8_lossy(bytes)
-        );
-        read
-    }
-
-    fn read_all_as(
-        bytes: &[u8],
-        delimiter: Option<u8>,
-        fill: usize,
-        defer: bool,
-    ) -> Result<(Vec<String>, Vec<Row>), String> {
         let stream: Stream = Box::new(io::Cursor::new(bytes.to_vec()));
         let mut reader = CsvReader::with_fill_size("t", stream, InputFormat::Csv, delimiter, fill)
             .map_err(|e| e.to_string())?;
-        let columns = reader.info().columns.clone();
         let mut rows = Vec::new();
         let mut rec = Record::new();
         loop {
-            let read =
-                reader
-                    .read(&mut rec, defer)
-                    .and_then(|more| match rec.prepare("t", &columns) {
-                        Ok(()) => Ok(more),
-                        Err(e) => Err(ReadError::Row(e)),
-                    });
-            match read {
+            match reader.read(&mut rec) {
                 Ok(true) => rows.push(Ok((
                     rec.line(),
                     rec.cells.iter().map(str::to_string).collect(),
@@ -1230,50 +1043,6 @@ mod tests {
         prop::collection::vec(piece, 0..120).prop_map(|pieces| pieces.concat())
     }
 
-    /// Lines with quotes are split off the parser only when they are whole
-    /// records, and then into the cells the parser reads.
-    #[test]
-    fn quoted_lines_as_the_parser_reads_them() {
-        let closed: [&[u8]; 9] = [
-            b"\"a\",b",
-            b"a\"b,c",
-            b"\"a\"\"b\",c",
-            b"\"a,b\"",
-            b"\"a\" \"b\",c",
-            b",\"\",",
-            b"\"a\"b\"c,d",
-            b"a,b\"",
-            b"\"\"\"\"",
-        ];
-        for line in closed {
-            assert!(
-                quotes_close(line, b','),
-                "{:?}",
-                String::from_utf8_lossy(line)
-            );
-        }
-        let open: [&[u8]; 5] = [b"\"a", b"\"a\"\"", b"\"a\"\",b", b"x,\"a,b", b"\"a\",\"b"];
-        for line in open {
-            assert!(
-                !quotes_close(line, b','),
-                "{:?}",
-                String::from_utf8_lossy(line)
-            );
-        }
-        let mut text = b"x,y\n".to_vec();
-        for line in closed.iter().chain(&open) {
-            text.extend_from_slice(line);
-            text.push(b'\n');
-        }
-        text.extend_from_slice(b"\"last\",\"\"\"\"\n");
-        let want = oracle(&text);
-        assert_eq!(read_all(&text, Some(b','), FILL_BYTES), want);
-        let (_, rows) = want.unwrap_or_default();
-        assert!(rows.contains(&ok(4, &["a\"b", "c"])), "{rows:?}");
-        assert!(rows.contains(&ok(6, &["a \"b\"", "c"])), "{rows:?}");
-        assert!(rows.contains(&ok(8, &["ab\"c", "d"])), "{rows:?}");
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -1284,19 +1053,6 @@ mod tests {
             let want = oracle(text.as_bytes());
             prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), fill), &want, "{:?}", text);
             prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), FILL_BYTES), &want, "{:?}", text);
-        }
-
-        /// With a delimiter that is a space, a line of one blank cell is
-        /// still skipped when reading is deferred.
-        #[test]
-        fn deferred_as_read_with_tabs(text in csv_text()) {
-            let tabs = text.replace([',', ' '], "\t");
-            prop_assert_eq!(
-                read_all_as(tabs.as_bytes(), Some(b'\t'), FILL_BYTES, true),
-                read_all_as(tabs.as_bytes(), Some(b'\t'), FILL_BYTES, false),
-                "{:?}",
-                tabs
-            );
         }
     }
 

@@ -170,11 +170,9 @@ pub fn column_label(columns: &[String], index: usize) -> String {
 /// One row of an input. Readers fill a caller-owned `Record` in place, so a
 /// read reuses the same buffers; a record borrows nothing from the reader.
 ///
-/// A record read with [`InputReader::read_deferred`] may hold the record's
-/// text until [`Record::prepare`] parses it (on whichever thread): a JSON
-/// record always, a CSV record when it is a plain line (see
-/// [`Cells::separator`]). Until then it reads as an empty object or as no
-/// cells.
+/// A JSON record read with [`InputReader::read_deferred`] holds the record's
+/// text until [`Record::prepare`] parses it (on whichever thread); until
+/// then it reads as an empty object.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     line: u64,
@@ -183,7 +181,7 @@ pub struct Record {
     cells: Cells,
     /// The object of a JSON record.
     object: Box<JsonObject>,
-    /// The text of a record not parsed yet.
+    /// The text of a JSON record not parsed yet.
     pending: Vec<u8>,
 }
 
@@ -194,11 +192,6 @@ enum Form {
     Json,
     /// JSON text in `pending`, to parse.
     Pending,
-    /// A plain CSV line in `pending`, to split at `cells.separator`.
-    PendingCsv,
-    /// A CSV line with quotes in `pending`, a whole record, to split at
-    /// `cells.separator`.
-    PendingQuoted,
 }
 
 /// The cells of a CSV record: their text, checked to be UTF-8 once, and
@@ -340,7 +333,7 @@ impl Record {
 
     pub fn data(&self) -> RecordData<'_> {
         match self.form {
-            Form::Csv | Form::PendingCsv | Form::PendingQuoted => RecordData::Csv(&self.cells),
+            Form::Csv => RecordData::Csv(&self.cells),
             Form::Json | Form::Pending => RecordData::Json(&self.object),
         }
     }
@@ -348,7 +341,7 @@ impl Record {
     /// The number of cells (CSV) or keys (JSON).
     pub fn len(&self) -> usize {
         match self.form {
-            Form::Csv | Form::PendingCsv | Form::PendingQuoted => self.cells.len(),
+            Form::Csv => self.cells.len(),
             Form::Json | Form::Pending => self.object.len(),
         }
     }
@@ -361,7 +354,7 @@ impl Record {
     /// a JSON record.
     pub fn cell_str(&self, index: usize) -> Option<&str> {
         match self.form {
-            Form::Csv | Form::PendingCsv | Form::PendingQuoted => self.cells.get(index),
+            Form::Csv => self.cells.get(index),
             Form::Json | Form::Pending => None,
         }
     }
@@ -375,7 +368,7 @@ impl Record {
     /// The object of a JSON record.
     pub fn json(&self) -> Option<&JsonObject> {
         match self.form {
-            Form::Csv | Form::PendingCsv | Form::PendingQuoted => None,
+            Form::Csv => None,
             Form::Json | Form::Pending => Some(&self.object),
         }
     }
@@ -385,92 +378,35 @@ impl Record {
     /// key or null as `None`. For carrying input columns into outputs.
     pub fn text<'r>(&'r self, columns: &[String], index: usize) -> Option<Cow<'r, str>> {
         match self.form {
-            Form::Csv | Form::PendingCsv | Form::PendingQuoted => {
-                self.cell_str(index).map(Cow::Borrowed)
-            }
+            Form::Csv => self.cell_str(index).map(Cow::Borrowed),
             Form::Json | Form::Pending => {
                 self.object.get_hinted(columns.get(index)?, index)?.text()
             }
         }
     }
 
-    /// Whether the record holds text still to parse.
+    /// Whether the record holds JSON text still to parse.
     pub fn is_pending(&self) -> bool {
-        matches!(
-            self.form,
-            Form::Pending | Form::PendingCsv | Form::PendingQuoted
-        )
+        self.form == Form::Pending
     }
 
-    /// Parses the text of a record read with [`InputReader::read_deferred`]:
-    /// `file` names the input in the error, and `columns` are its columns
-    /// (for a CSV record: the cells it must have, and their names in an
-    /// error). Does nothing for a record parsed already. On error the record
-    /// is an empty object or has no cells.
-    pub fn prepare(&mut self, file: &str, columns: &[String]) -> Result<(), RowError> {
-        match self.form {
-            Form::Csv | Form::Json => Ok(()),
-            Form::Pending => {
-                self.form = Form::Json;
-                let bytes = std::mem::take(&mut self.pending);
-                json::parse_record(&mut self.object, bytes, file, self.line)
-            }
-            Form::PendingCsv => {
-                self.form = Form::Csv;
-                let separator = self.cells.separator.unwrap_or(b',');
-                let (spare, ends) = self.cells.take_buffers();
-                let bytes = std::mem::replace(&mut self.pending, spare);
-                delimited::finish_plain(self, file, columns, separator, bytes, ends)
-            }
-            Form::PendingQuoted => {
-                self.form = Form::Csv;
-                let separator = self.cells.separator.unwrap_or(b',');
-                let (bytes, ends) = self.cells.take_buffers();
-                let text = std::mem::take(&mut self.pending);
-                let result =
-                    delimited::finish_quoted(self, file, columns, separator, &text, bytes, ends);
-                self.pending = text;
-                self.pending.clear();
-                result
-            }
+    /// Parses the text of a JSON record read with
+    /// [`InputReader::read_deferred`]; `file` names the input in the error.
+    /// Does nothing for any other record. On error the record is an empty
+    /// object.
+    pub fn prepare(&mut self, file: &str) -> Result<(), RowError> {
+        if self.form != Form::Pending {
+            return Ok(());
         }
+        self.form = Form::Json;
+        let bytes = std::mem::take(&mut self.pending);
+        json::parse_record(&mut self.object, bytes, file, self.line)
     }
 
     /// The CSV buffers, for a reader to fill (see [`Cells::take_buffers`]).
     fn take_csv_buffers(&mut self) -> (Vec<u8>, Vec<usize>) {
         self.form = Form::Csv;
-        let (bytes, ends) = self.cells.take_buffers();
-        (bytes, ends)
-    }
-
-    /// Holds `text`, a CSV line starting at `line` with `separator` between
-    /// its cells (`quoted` if it has quotes), to split later; the record
-    /// keeps `ends` and the text buffer it had as buffers to split into.
-    fn set_pending_csv(
-        &mut self,
-        line: u64,
-        text: Vec<u8>,
-        mut ends: Vec<usize>,
-        separator: u8,
-        quoted: bool,
-    ) {
-        self.line = line;
-        self.form = if quoted {
-            Form::PendingQuoted
-        } else {
-            Form::PendingCsv
-        };
-        ends.clear();
-        let mut spare = std::mem::replace(&mut self.pending, text);
-        spare.clear();
-        if spare.capacity() > 4 * 1024 * 1024 {
-            spare = Vec::new();
-        }
-        self.cells.set(
-            String::from_utf8(spare).unwrap_or_default(),
-            ends,
-            Some(separator),
-        );
+        self.cells.take_buffers()
     }
 
     /// An empty buffer for a reader to fill with the text of a JSON record,
@@ -702,25 +638,20 @@ impl InputReader {
     /// Reads the next row into `rec`. `Ok(false)` at the end of the input. A
     /// [`ReadError::Row`] leaves `rec` unspecified and reading can go on.
     pub fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
-        if let Inner::Csv(r) = &mut self.inner {
-            return r.read(rec, false);
-        }
         let more = self.read_deferred(rec)?;
         if more && rec.is_pending() {
-            let info = self.info();
-            rec.prepare(&info.name, &info.columns)
-                .map_err(ReadError::Row)?;
+            let name = &self.info().name;
+            rec.prepare(name).map_err(ReadError::Row)?;
         }
         Ok(more)
     }
 
-    /// Like [`InputReader::read`], but a JSON record, and a CSV record that
-    /// is one plain line, are only cut out of the input: [`Record::prepare`]
-    /// must parse them before they are read (errors in their text come from
-    /// there). Lets another thread do the parsing.
+    /// Like [`InputReader::read`], but a JSON record is only cut out of the
+    /// input: [`Record::prepare`] must parse it before it is read (errors in
+    /// its text come from there). Lets another thread do the parsing.
     pub fn read_deferred(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
         match &mut self.inner {
-            Inner::Csv(r) => r.read(rec, true),
+            Inner::Csv(r) => r.read(rec),
             Inner::Json(r) => r.read(rec),
             Inner::Ndjson(r) => r.read(rec),
         }
