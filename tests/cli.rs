@@ -448,6 +448,15 @@ fn every_thread_count_gives_the_same_output_in_input_order() {
             csv.push_str(&format!("B{i},Bad,{},expert\n", i % 50));
         } else if i % 1500 == 0 {
             csv.push_str(&format!("R{i},\"Multi\nline\",{}\n", i % 50));
+        } else if i % 1200 == 0 {
+            // Too few cells, on one line with quotes and on one without.
+            csv.push_str(&format!("C{i},\"Quoted, \"\"name\"\"\",{}\n", i % 50));
+            csv.push_str(&format!("S{i},short\n"));
+        } else if i % 7 == 0 {
+            csv.push_str(&format!(
+                "\"Q{i}\",\"Task, \"\"{i}\"\"\",{},degree\n",
+                i % 50
+            ));
         } else {
             csv.push_str(&format!("A{i},Task {i},{},{}\n", i % 50, skills[i % 5]));
         }
@@ -469,6 +478,14 @@ fn every_thread_count_gives_the_same_output_in_input_order() {
     for format in ["csv", "ndjson", "json"] {
         let one = run("1", format);
         assert_eq!(one.code, 2, "bad rows make it exit 2");
+        assert!(
+            one.stderr
+                .contains("many.csv:1202: the row has 3 cells, the header has 4")
+        );
+        assert!(
+            one.stderr
+                .contains("many.csv:1203: the row has 2 cells, the header has 4")
+        );
         for threads in ["2", "3", "8"] {
             let many = run(threads, format);
             assert_eq!(many.code, one.code);

@@ -17,13 +17,20 @@ use outsort::value::Value;
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How many row errors are printed before only counting them.
 const SHOWN_ROW_ERRORS: u64 = 20;
 /// Rows per batch handed to a worker.
 const BATCH_ROWS: usize = 512;
-/// Batches handed to each worker and not yet handed back, at most.
-const BATCHES_PER_WORKER: usize = 4;
+/// Batches handed to each worker and not yet handed back, at most: enough
+/// to keep a worker busy through the pauses of a shared machine (of a few
+/// milliseconds; four left it idle at times)...
+const BATCHES_PER_WORKER: usize = 12;
+/// ...and to all workers, at most, which bounds the memory held: at most
+/// twice as many batches are read and not yet written (some 600 KiB each on
+/// the benchmark's inventory).
+const MAX_IN_FLIGHT: usize = 12;
 
 /// What workers need to know of one input.
 pub struct InputMeta {
@@ -336,6 +343,14 @@ struct Stage<'a, W> {
     work: &'a W,
 }
 
+/// How long the reading thread waits for a worker's batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    No,
+    Up(Duration),
+    Forever,
+}
+
 /// Parses (JSON), converts, evaluates and hands each row of a batch to the work.
 fn process<W: Work>(
     stage: &Stage<'_, W>,
@@ -552,11 +567,41 @@ pub fn run<W: Work>(
                 });
             }
             drop(done_tx);
-            // Four batches queued per worker keep it busy through the pauses
-            // of a shared machine (two left it idle at times).
-            let max_in_flight = (workers * BATCHES_PER_WORKER) as u64;
+            let max_in_flight = (workers * BATCHES_PER_WORKER).min(MAX_IN_FLIGHT) as u64;
             let mut spare: Task<'static> = program.new_task();
+            // Takes a batch queued for the workers and processes it here, for
+            // when the output waits on a worker that is not running (a shared
+            // machine pauses threads) and at the end. False when none is
+            // queued (a worker waiting for one holds the lock).
+            let steal = |waiting: &mut std::collections::BTreeMap<u64, Done<W::Out>>,
+                         returned: &mut u64,
+                         spare: &mut Task<'static>|
+             -> bool {
+                let next = match work_rx.try_lock() {
+                    Ok(rx) => rx.try_recv().ok(),
+                    Err(_) => None,
+                };
+                let Some(mut batch) = next else {
+                    return false;
+                };
+                let Some(meta) = metas.get(batch.input) else {
+                    return false;
+                };
+                let (out, errors, tasks) = process(&stage, meta, &mut batch.items, spare);
+                *returned += 1;
+                let done = Done {
+                    seq: batch.seq,
+                    items: batch.items,
+                    out,
+                    errors,
+                    tasks,
+                };
+                waiting.insert(batch.seq, done);
+                true
+            };
             let mut sent: u64 = 0;
+            // How long this thread takes for a batch, averaged.
+            let mut batch_time = Duration::ZERO;
             let mut next_seq: u64 = 0;
             let mut waiting: std::collections::BTreeMap<u64, Done<W::Out>> =
                 std::collections::BTreeMap::new();
@@ -566,7 +611,7 @@ pub fn run<W: Work>(
             // Batches handed to the workers, and handed back.
             let mut to_workers: u64 = 0;
             let mut returned: u64 = 0;
-            let mut drain = |block: bool,
+            let mut drain = |wait: Wait,
                              next_seq: &mut u64,
                              waiting: &mut std::collections::BTreeMap<u64, Done<W::Out>>,
                              pool: &mut Vec<Record>,
@@ -574,11 +619,13 @@ pub fn run<W: Work>(
                              counts: &mut Counts,
                              returned: &mut u64| {
                 loop {
-                    let got = if block && !waiting.contains_key(next_seq) {
-                        done_rx.recv().ok()
-                    } else {
-                        done_rx.try_recv().ok()
+                    let got = match wait {
+                        _ if waiting.contains_key(next_seq) => done_rx.try_recv().ok(),
+                        Wait::No => done_rx.try_recv().ok(),
+                        Wait::Up(time) => done_rx.recv_timeout(time).ok(),
+                        Wait::Forever => done_rx.recv().ok(),
                     };
+                    let block = wait != Wait::No;
                     let received = got.is_some();
                     if let Some(d) = got {
                         *returned += 1;
@@ -611,10 +658,12 @@ pub fn run<W: Work>(
                     fatal |= next == Next::Fatal;
                     if !items.is_empty() {
                         if to_workers - returned >= max_in_flight {
+                            let started = Instant::now();
                             let (out, errors, tasks) = match metas.get(i) {
                                 Some(meta) => process(&stage, meta, &mut items, &mut spare),
                                 None => break 'inputs,
                             };
+                            batch_time = (batch_time * 3 + started.elapsed()) / 4;
                             let done = Done {
                                 seq: sent,
                                 items,
@@ -637,11 +686,26 @@ pub fn run<W: Work>(
                         }
                         sent += 1;
                     }
-                    // Bounded memory: when a worker is behind, wait for it.
+                    // Bounded memory: when a worker is behind, wait for it. A
+                    // worker that takes far longer than a batch takes here is
+                    // not running: then work on the batches queued behind its.
                     while sent - next_seq >= max_in_flight * 2 {
                         let before = next_seq;
+                        let patience = (batch_time * 3).max(Duration::from_millis(1));
                         drain(
-                            true,
+                            Wait::Up(patience),
+                            &mut next_seq,
+                            &mut waiting,
+                            &mut pool,
+                            &mut stop,
+                            &mut counts,
+                            &mut returned,
+                        );
+                        if next_seq != before || steal(&mut waiting, &mut returned, &mut spare) {
+                            continue;
+                        }
+                        drain(
+                            Wait::Forever,
                             &mut next_seq,
                             &mut waiting,
                             &mut pool,
@@ -655,7 +719,7 @@ pub fn run<W: Work>(
                         }
                     }
                     drain(
-                        false,
+                        Wait::No,
                         &mut next_seq,
                         &mut waiting,
                         &mut pool,
@@ -673,9 +737,22 @@ pub fn run<W: Work>(
             }
             drop(work_tx);
             while next_seq < sent {
+                // The batches still queued are shared with the workers.
+                if !stop && steal(&mut waiting, &mut returned, &mut spare) {
+                    drain(
+                        Wait::No,
+                        &mut next_seq,
+                        &mut waiting,
+                        &mut pool,
+                        &mut stop,
+                        &mut counts,
+                        &mut returned,
+                    );
+                    continue;
+                }
                 let before = next_seq;
                 drain(
-                    true,
+                    Wait::Forever,
                     &mut next_seq,
                     &mut waiting,
                     &mut pool,
