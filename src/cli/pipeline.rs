@@ -23,14 +23,11 @@ use std::time::{Duration, Instant};
 const SHOWN_ROW_ERRORS: u64 = 20;
 /// Rows per batch handed to a worker.
 const BATCH_ROWS: usize = 512;
-/// Batches handed to each worker and not yet handed back, at most: enough
-/// to keep a worker busy through the pauses of a shared machine (of a few
-/// milliseconds; four left it idle at times)...
-const BATCHES_PER_WORKER: usize = 12;
-/// ...and to all workers, at most, which bounds the memory held: at most
-/// twice as many batches are read and not yet written (some 600 KiB each on
-/// the benchmark's inventory).
-const MAX_IN_FLIGHT: usize = 12;
+/// Batches handed to each worker and not yet handed back, at most: four keep
+/// a worker busy through most pauses of a shared machine (two left it idle
+/// at times); more make the batches in flight outgrow the caches (twelve
+/// made two threads slower on NDJSON, and held twice the memory).
+const BATCHES_PER_WORKER: usize = 4;
 
 /// What workers need to know of one input.
 pub struct InputMeta {
@@ -567,7 +564,7 @@ pub fn run<W: Work>(
                 });
             }
             drop(done_tx);
-            let max_in_flight = (workers * BATCHES_PER_WORKER).min(MAX_IN_FLIGHT) as u64;
+            let max_in_flight = (workers * BATCHES_PER_WORKER) as u64;
             let mut spare: Task<'static> = program.new_task();
             // Takes a batch queued for the workers and processes it here, for
             // when the output waits on a worker that is not running (a shared
