@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
         delimiter,
         encoding,
         records: None,
+        threads: 1,
     };
     match InputReader::from_bytes("fuzz.csv", body.to_vec(), &options) {
         Ok(reader) => common::drain(reader),

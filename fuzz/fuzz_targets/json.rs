@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         delimiter: None,
         encoding: Default::default(),
         records,
+        threads: 1,
     };
     match InputReader::from_bytes("fuzz.json", body.to_vec(), &options) {
         Ok(reader) => common::drain(reader),

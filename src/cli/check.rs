@@ -150,7 +150,14 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         Err(e) => return e,
     };
     let today = today(args.rules.today);
-    let mut inputs = match pipeline::open(ui, &program, &args.input, &[], true) {
+    let mut inputs = match pipeline::open(
+        ui,
+        &program,
+        &args.input,
+        &[],
+        true,
+        pipeline::threads(args.threads),
+    ) {
         Ok(i) => i,
         Err(e) => return e,
     };

@@ -133,8 +133,14 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         (None, None) => Format::Csv,
     };
     let probe = Schema::new(&program, Vec::new(), args.explain);
-    let mut inputs = match pipeline::open(ui, &program, &args.input, &probe.added(), args.overwrite)
-    {
+    let mut inputs = match pipeline::open(
+        ui,
+        &program,
+        &args.input,
+        &probe.added(),
+        args.overwrite,
+        pipeline::threads(args.threads),
+    ) {
         Ok(i) => i,
         Err(e) => return e,
     };

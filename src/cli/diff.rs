@@ -98,7 +98,7 @@ pub fn run(ui: &Ui, args: DiffArgs) -> Exit {
         return Exit::Error;
     }
     let programs = [("--before rules", &before), ("--after rules", &after)];
-    let mut inputs = match pipeline::open_for(ui, &programs, &args.input, &[], true) {
+    let mut inputs = match pipeline::open_for(ui, &programs, &args.input, &[], true, 1) {
         Ok(i) => i,
         Err(e) => return e,
     };

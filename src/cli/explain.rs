@@ -74,7 +74,7 @@ pub fn run(ui: &Ui, args: ExplainArgs) -> Exit {
         Err(e) => return e,
     };
     let today = today(args.rules.today);
-    let mut inputs = match pipeline::open(ui, &program, &args.input, &[], true) {
+    let mut inputs = match pipeline::open(ui, &program, &args.input, &[], true, 1) {
         Ok(i) => i,
         Err(e) => return e,
     };

@@ -74,7 +74,14 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
     };
     if !args.input.inputs.is_empty() {
         let today = today(args.rules.today);
-        let mut inputs = match pipeline::open(ui, &program, &args.input, &[], true) {
+        let mut inputs = match pipeline::open(
+            ui,
+            &program,
+            &args.input,
+            &[],
+            true,
+            pipeline::threads(None),
+        ) {
             Ok(i) => i,
             Err(e) => return e,
         };

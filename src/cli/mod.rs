@@ -185,6 +185,7 @@ impl InputArgs {
                 EncodingArg::Windows1252 => Encoding::Windows1252,
             },
             records: self.records.clone(),
+            threads: 1,
         }
     }
 }

@@ -12,7 +12,9 @@
 use super::{Exit, InputArgs, Ui};
 use outsort::Program;
 use outsort::eval::{RuleTrace, Task};
-use outsort::input::{Binding, FieldSpec, InputReader, InputSource, ReadError, Record};
+use outsort::input::{
+    Binding, FieldSpec, InputOptions, InputReader, InputSource, ReadError, Record,
+};
 use outsort::value::Value;
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
@@ -74,19 +76,21 @@ pub fn open(
     args: &InputArgs,
     reserved: &[String],
     overwrite: bool,
+    threads: usize,
 ) -> Result<Inputs, Exit> {
-    open_for(ui, &[("", program)], args, reserved, overwrite)
+    open_for(ui, &[("", program)], args, reserved, overwrite, threads)
 }
 
 /// Like [`open`], binding every input to several rule sets, each named for
 /// its messages (`""` adds nothing): the first to [`InputMeta::binding`],
-/// the others to [`InputMeta::others`].
+/// the others to [`InputMeta::others`]. `threads` may read each input.
 pub fn open_for(
     ui: &Ui,
     programs: &[(&str, &Program)],
     args: &InputArgs,
     reserved: &[String],
     overwrite: bool,
+    threads: usize,
 ) -> Result<Inputs, Exit> {
     let mut names: Vec<String> = args.inputs.clone();
     if names.is_empty() {
@@ -114,7 +118,10 @@ pub fn open_for(
             format!("{label}: ")
         }
     };
-    let options = args.options();
+    let options = InputOptions {
+        threads,
+        ..args.options()
+    };
     let mut readers = Vec::new();
     let mut metas = Vec::new();
     let mut failed = false;

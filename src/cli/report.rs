@@ -190,7 +190,14 @@ pub fn run(ui: &Ui, args: ReportArgs) -> Exit {
             }
         }
     };
-    let mut inputs = match pipeline::open(ui, &program, &args.input, &[], true) {
+    let mut inputs = match pipeline::open(
+        ui,
+        &program,
+        &args.input,
+        &[],
+        true,
+        pipeline::threads(None),
+    ) {
         Ok(i) => i,
         Err(e) => return e,
     };

@@ -18,7 +18,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufRead, Cursor};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,6 +38,9 @@ pub const MAX_STDIN_JSON_BYTES: usize = 512 * 1024 * 1024;
 const MAX_KEY_BYTES: usize = 1024 * 1024;
 /// Memory allowed for the distinct keys collected by the first pass.
 const KEY_BUDGET: usize = 64 * 1024 * 1024;
+/// A JSON Lines input smaller than this is read by one thread in the first
+/// pass, however many it may use.
+const PIECES_MIN_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Where a JSON input can be read from, as often as needed.
 pub(crate) enum Reopen {
@@ -896,30 +899,19 @@ pub(crate) struct NdjsonReader {
 }
 
 impl NdjsonReader {
-    /// Runs the first pass (collecting keys) and opens the second.
-    pub(crate) fn open(name: &str, source: Reopen) -> Result<Self, InputError> {
-        let mut stream = source.open().map_err(|e| InputError::io(name, e))?;
-        let mut keys = LineKeys::default();
-        let mut line = 0;
-        let mut spill = Vec::new();
-        each_line(&mut stream, MAX_ELEMENT_BYTES, &mut spill, |text| {
-            line += 1;
-            // Lines that do not parse are row errors in the second pass.
-            match text {
-                Some(text) => keys.line(text),
-                None => Ok(()),
-            }
-        })
-        .map_err(|e| match e {
-            LinesError::Io(e) => InputError::io(name, e),
-            LinesError::Stop(kind) => InputError::new(name, Some(line), kind),
-        })?;
+    /// Runs the first pass (collecting keys, on up to `threads` threads) and
+    /// opens the second.
+    pub(crate) fn open(name: &str, source: Reopen, threads: usize) -> Result<Self, InputError> {
+        let columns = match keys_in_pieces(&source, threads) {
+            Some(columns) => columns,
+            None => keys_in_one(name, &source)?,
+        };
         Ok(NdjsonReader {
             info: SourceInfo {
                 name: name.to_string(),
                 format: InputFormat::Ndjson,
                 delimiter: None,
-                columns: keys.set.names,
+                columns,
             },
             stream: source.open().map_err(|e| InputError::io(name, e))?,
             line: 0,
@@ -970,6 +962,171 @@ impl NdjsonReader {
 enum LinesError {
     Io(io::Error),
     Stop(InputErrorKind),
+}
+
+/// The first pass over JSON Lines in one piece: the keys of every line, in
+/// first-seen order.
+fn keys_in_one(name: &str, source: &Reopen) -> Result<Vec<String>, InputError> {
+    let mut stream = source.open().map_err(|e| InputError::io(name, e))?;
+    let mut keys = LineKeys::default();
+    let mut line = 0;
+    let mut spill = Vec::new();
+    each_line(&mut stream, MAX_ELEMENT_BYTES, &mut spill, |text| {
+        line += 1;
+        // Lines that do not parse are row errors in the second pass.
+        match text {
+            Some(text) => keys.line(text),
+            None => Ok(()),
+        }
+    })
+    .map_err(|e| match e {
+        LinesError::Io(e) => InputError::io(name, e),
+        LinesError::Stop(kind) => InputError::new(name, Some(line), kind),
+    })?;
+    Ok(keys.set.names)
+}
+
+/// The first pass over JSON Lines on `threads` threads: the input is cut at
+/// line breaks into a piece a thread, the keys of each piece are collected
+/// on its own thread, and they are joined piece after piece, which keeps
+/// the first-seen order of the whole input. `None` when the input is not
+/// cut (one thread, a small input, a file in an encoding other than UTF-8)
+/// or a piece stopped at a fault: then [`keys_in_one`] reads it, and finds
+/// the fault's line.
+fn keys_in_pieces(source: &Reopen, threads: usize) -> Option<Vec<String>> {
+    if threads < 2 {
+        return None;
+    }
+    let budget = KEY_BUDGET / threads;
+    let pieces: Vec<Option<Vec<String>>> = match source {
+        Reopen::Memory(bytes) => {
+            if (bytes.len() as u64) < PIECES_MIN_BYTES {
+                return None;
+            }
+            let cuts = cuts(bytes.len() as u64, threads, |at| {
+                let rest = bytes.get(usize::try_from(at).ok()?..)?;
+                Some(
+                    memchr::memchr(b'\n', rest).map_or(bytes.len(), |p| at as usize + p + 1) as u64,
+                )
+            })?;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = cuts
+                    .windows(2)
+                    .map(|w| {
+                        let piece = w
+                            .first()
+                            .zip(w.get(1))
+                            .and_then(|(&a, &b)| bytes.get(a as usize..b as usize));
+                        scope.spawn(move || keys_of_piece(&mut piece?, budget))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().ok().flatten())
+                    .collect()
+            })
+        }
+        Reopen::Path(path, Encoding::Utf8) => {
+            let size = std::fs::metadata(path).ok()?.len();
+            if size < PIECES_MIN_BYTES {
+                return None;
+            }
+            let mut file = File::open(path).ok()?;
+            let cuts = cuts(size, threads, |at| line_start_after(&mut file, at, size))?;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = cuts
+                    .windows(2)
+                    .map(|w| {
+                        let range = w.first().copied().zip(w.get(1).copied());
+                        scope.spawn(move || {
+                            let (start, end) = range?;
+                            let mut file = File::open(path).ok()?;
+                            if start == 0 {
+                                // As the whole input is read: a byte-order
+                                // mark dropped.
+                                let mut stream =
+                                    prepare(Box::new(file.take(end)), Encoding::Utf8).ok()?;
+                                keys_of_piece(&mut stream, budget)
+                            } else {
+                                file.seek(SeekFrom::Start(start)).ok()?;
+                                let mut stream =
+                                    BufReader::with_capacity(64 * 1024, file.take(end - start));
+                                keys_of_piece(&mut stream, budget)
+                            }
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().ok().flatten())
+                    .collect()
+            })
+        }
+        Reopen::Path(..) => return None,
+    };
+    let mut set = KeySet::default();
+    let mut budget = KEY_BUDGET;
+    for names in pieces {
+        for key in names? {
+            set.insert(key, &mut budget).ok()?;
+        }
+    }
+    Some(set.names)
+}
+
+/// Where the pieces of an input of `size` bytes start and end: at 0, at the
+/// start of the line after each of `threads - 1` evenly spaced offsets
+/// (`line_start` finds it), and at `size`; pieces left empty are dropped.
+fn cuts(
+    size: u64,
+    threads: usize,
+    mut line_start: impl FnMut(u64) -> Option<u64>,
+) -> Option<Vec<u64>> {
+    let mut cuts = vec![0];
+    for i in 1..threads as u64 {
+        let at = line_start(size / threads as u64 * i)?.min(size);
+        if cuts.last().is_some_and(|&last| at > last) && at < size {
+            cuts.push(at);
+        }
+    }
+    cuts.push(size);
+    Some(cuts)
+}
+
+/// The offset just past the first line break at or after `at` in `file`
+/// (`size` bytes), or `size`.
+fn line_start_after(file: &mut File, at: u64, size: u64) -> Option<u64> {
+    file.seek(SeekFrom::Start(at)).ok()?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut offset = at;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Some(size),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        if let Some(p) = memchr::memchr(b'\n', buf.get(..n).unwrap_or_default()) {
+            return Some(offset + p as u64 + 1);
+        }
+        offset += n as u64;
+    }
+}
+
+/// The keys of the lines of one piece, with `budget` bytes for them; `None`
+/// at any fault.
+fn keys_of_piece<R: BufRead + ?Sized>(reader: &mut R, budget: usize) -> Option<Vec<String>> {
+    let mut keys = LineKeys {
+        budget: Some(budget),
+        ..LineKeys::default()
+    };
+    let mut spill = Vec::new();
+    each_line(reader, MAX_ELEMENT_BYTES, &mut spill, |text| match text {
+        Some(text) => keys.line(text),
+        None => Ok(()),
+    })
+    .ok()?;
+    Some(keys.set.names)
 }
 
 /// Calls `f` with each line of `reader` (its newline included), or with
@@ -1299,6 +1456,108 @@ fn skip_value_at(b: &[u8], mut i: usize) -> Result<usize, Fault> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// JSON Lines over the size that is cut into pieces: keys first seen all
+    /// over it, blank and broken lines, lines that are not objects.
+    fn big_ndjson(bom: bool) -> Vec<u8> {
+        let mut text = Vec::new();
+        if bom {
+            text.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        let mut i = 0u64;
+        while (text.len() as u64) < PIECES_MIN_BYTES * 2 {
+            i += 1;
+            let extra = if i.is_multiple_of(997) {
+                format!(",\"k{i}\":1")
+            } else {
+                String::new()
+            };
+            let line = match i % 101 {
+                0 => "\n".to_string(),
+                1 => format!("{{\"id\":\"T{i}\",\"broken{i}\n"),
+                2 => "[1,2]\n".to_string(),
+                _ => format!(
+                    "{{\"id\":\"T{i}\",\"hours\":{}{extra},\"name\":\"task {i}\"}}\n",
+                    i % 40
+                ),
+            };
+            text.extend_from_slice(line.as_bytes());
+        }
+        text
+    }
+
+    /// The keys collected on several threads are those of one pass, in the
+    /// same order, from memory and from a file (whose byte-order mark is
+    /// dropped).
+    #[test]
+    fn keys_in_pieces_as_in_one() {
+        let text = big_ndjson(false);
+        let memory = Reopen::Memory(Arc::from(text.clone()));
+        let want = keys_in_one("t", &memory).unwrap();
+        assert!(want.len() > 50, "{want:?}");
+        assert_eq!(
+            want.get(..3),
+            Some(&["id", "hours", "name"].map(String::from)[..])
+        );
+        assert_eq!(keys_in_pieces(&memory, 1), None);
+        for threads in [2, 3, 7] {
+            assert_eq!(
+                keys_in_pieces(&memory, threads).as_ref(),
+                Some(&want),
+                "{threads}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.ndjson");
+        std::fs::write(&path, big_ndjson(true)).unwrap();
+        let file = Reopen::Path(path.clone(), Encoding::Utf8);
+        assert_eq!(keys_in_one("t", &file).unwrap(), want);
+        for threads in [2, 3, 7] {
+            assert_eq!(
+                keys_in_pieces(&file, threads).as_ref(),
+                Some(&want),
+                "{threads}"
+            );
+        }
+        // Not cut: another encoding, a small input.
+        assert_eq!(
+            keys_in_pieces(&Reopen::Path(path, Encoding::Windows1252), 2),
+            None
+        );
+        let small = Reopen::Memory(Arc::from(&b"{\"a\":1}\n"[..]));
+        assert_eq!(keys_in_pieces(&small, 2), None);
+    }
+
+    /// Too many distinct keys, in one piece or only once the pieces are
+    /// joined: the same error, at the same line, as one pass gives.
+    #[test]
+    fn keys_in_pieces_fail_as_in_one() {
+        // Keys in the first piece only, and spread over every piece.
+        for pad in [0, 80] {
+            let pad = "x".repeat(pad);
+            let mut text = Vec::new();
+            let mut line = 0;
+            while (text.len() as u64) < PIECES_MIN_BYTES * 2 || line <= MAX_CELLS + 10 {
+                line += 1;
+                if line <= MAX_CELLS + 10 {
+                    let key = format!("{{\"key{line}\":1,\"pad\":\"{pad}\"}}\n");
+                    text.extend_from_slice(key.as_bytes());
+                } else {
+                    text.extend_from_slice(b"{\"id\":\"a task with a long name\"}\n");
+                }
+            }
+            let open = |threads| {
+                let memory = Reopen::Memory(Arc::from(text.clone()));
+                NdjsonReader::open("t", memory, threads)
+                    .err()
+                    .map(|e| e.to_string())
+            };
+            let one = open(1);
+            assert!(one.as_deref().is_some_and(|e| e.contains("t:")), "{one:?}");
+            assert_eq!(open(2), one, "pad {pad}");
+            assert_eq!(open(3), one, "pad {pad}");
+        }
+    }
 
     fn layout(text: &str, records: Option<&[String]>) -> Result<Layout, String> {
         let mut sc = Scanner::new(text.as_bytes());

@@ -117,6 +117,9 @@ pub struct InputOptions {
     /// JSON: the key of the array holding the records (`a.b` for nested
     /// objects); `None`: the only key that holds an array of objects.
     pub records: Option<String>,
+    /// Threads that opening the input may use: the first pass over a JSON
+    /// Lines file collects its keys on this many (0 and 1: one).
+    pub threads: usize,
 }
 
 /// Where an input comes from.
@@ -519,9 +522,11 @@ impl InputReader {
                 reopen(),
                 options.records.as_deref(),
             )?)),
-            Some(InputFormat::Ndjson) => {
-                Inner::Ndjson(Box::new(NdjsonReader::open(&name, reopen())?))
-            }
+            Some(InputFormat::Ndjson) => Inner::Ndjson(Box::new(NdjsonReader::open(
+                &name,
+                reopen(),
+                options.threads,
+            )?)),
             None => {
                 let mut stream = open()?;
                 let prefix =
@@ -534,7 +539,11 @@ impl InputReader {
                     )?)),
                     Some(b'{') => {
                         if json::detect_object_stream(open()?) == InputFormat::Ndjson {
-                            Inner::Ndjson(Box::new(NdjsonReader::open(&name, reopen())?))
+                            Inner::Ndjson(Box::new(NdjsonReader::open(
+                                &name,
+                                reopen(),
+                                options.threads,
+                            )?))
                         } else {
                             Inner::Json(Box::new(JsonReader::open(
                                 &name,
@@ -600,7 +609,7 @@ impl InputReader {
                 };
                 let source = Reopen::Memory(bytes);
                 if format == InputFormat::Ndjson {
-                    Inner::Ndjson(Box::new(NdjsonReader::open(name, source)?))
+                    Inner::Ndjson(Box::new(NdjsonReader::open(name, source, options.threads)?))
                 } else {
                     Inner::Json(Box::new(JsonReader::open(
                         name,
