@@ -278,17 +278,24 @@ fn run_all(
     });
 
     // (b) The ceiling: the hand-written classifier; its output is the reference.
-    // (b), (c) and (d) take turns, round after round, so that a machine whose
-    // speed drifts (shared hosts do) drifts under all three alike; each keeps
-    // its best round.
-    progress("(b), (c) and (d) in turns");
+    // (b), (c), (d), (e1) and (e2) take turns, round after round, so that a
+    // machine whose speed drifts (shared hosts do) drifts under all of them
+    // alike; each keeps its best round.
+    progress("(b), (c), (d), (e1) and (e2) in turns");
     let reference = out_dir.join("handwritten.csv");
-    let turn_args = |label: &str, threads: usize| {
+    let turn_args = |label: &str, input: &Path, threads: usize| {
         let out = out_dir.join(format!("outsort-{label}.csv"));
-        classify_args(csv_path, &out, Some(threads).filter(|_| classify_threads))
+        classify_args(input, &out, Some(threads).filter(|_| classify_threads))
     };
-    let (c_args, d_args) = (turn_args("c", 1), turn_args("d", cores));
-    let pair_args = [turn_args("pair-1", 1), turn_args("pair-2", 1)];
+    let (c_args, d_args) = (turn_args("c", csv_path, 1), turn_args("d", csv_path, cores));
+    let (e1_args, e2_args) = (
+        turn_args("e1", ndjson_path, 1),
+        turn_args("e2", ndjson_path, cores),
+    );
+    let pair_args = [
+        turn_args("pair-1", csv_path, 1),
+        turn_args("pair-2", csv_path, 1),
+    ];
     let mut best_b: Option<(Run, u64)> = None;
     let mut in_turns: Vec<(&str, Run)> = Vec::new();
     for _ in 0..s.repeat {
@@ -299,6 +306,10 @@ fn run_all(
         let mut turns = vec![("c", &c_args)];
         if classify_threads {
             turns.push(("d", &d_args));
+        }
+        turns.push(("e1", &e1_args));
+        if classify_threads {
+            turns.push(("e2", &e2_args));
         }
         // (c2) Two single-threaded runs at once: what the machine gives two
         // independent processes, the ceiling for (d) on this host.
