@@ -692,7 +692,8 @@ pub fn run<W: Work>(
                     }
                     // Bounded memory: when a worker is behind, wait for it. A
                     // worker that takes far longer than a batch takes here is
-                    // not running: then work on the batches queued behind its.
+                    // not running: then work on all the batches queued behind
+                    // its, and wait for it.
                     while sent - next_seq >= max_in_flight * 2 {
                         let before = next_seq;
                         let patience = (batch_time * 3).max(Duration::from_millis(1));
@@ -705,9 +706,10 @@ pub fn run<W: Work>(
                             &mut counts,
                             &mut returned,
                         );
-                        if next_seq != before || steal(&mut waiting, &mut returned, &mut spare) {
+                        if next_seq != before {
                             continue;
                         }
+                        while steal(&mut waiting, &mut returned, &mut spare) {}
                         drain(
                             Wait::Forever,
                             &mut next_seq,
