@@ -16,6 +16,7 @@ use outsort::input::{
     Binding, FieldSpec, InputOptions, InputReader, InputSource, ReadError, Record,
 };
 use outsort::value::Value;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -347,6 +348,28 @@ struct Stage<'a, W> {
     work: &'a W,
 }
 
+/// The reading thread's account of the batches in flight.
+struct Order<O> {
+    /// The next batch to hand on.
+    next_seq: u64,
+    /// Batches finished before their turn.
+    waiting: BTreeMap<u64, Done<O>>,
+    /// Records to read into again.
+    pool: Vec<Record>,
+    /// The output failed: batches are no longer handed on.
+    stop: bool,
+    /// Batches handed to the workers and handed back (or taken back).
+    returned: u64,
+}
+
+impl<O> Order<O> {
+    /// After waiting for the batch `before` with no progress: a worker
+    /// ended early, and nothing more will come.
+    fn ended_early(&self, before: u64) -> bool {
+        self.next_seq == before && !self.waiting.contains_key(&self.next_seq)
+    }
+}
+
 /// How long the reading thread waits for a worker's batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wait {
@@ -577,10 +600,7 @@ pub fn run<W: Work>(
             // when the output waits on a worker that is not running (a shared
             // machine pauses threads) and at the end. False when none is
             // queued (a worker waiting for one holds the lock).
-            let steal = |waiting: &mut std::collections::BTreeMap<u64, Done<W::Out>>,
-                         returned: &mut u64,
-                         spare: &mut Task<'static>|
-             -> bool {
+            let steal = |order: &mut Order<W::Out>, spare: &mut Task<'static>| -> bool {
                 let next = match work_rx.try_lock() {
                     Ok(rx) => rx.try_recv().ok(),
                     Err(_) => None,
@@ -592,7 +612,7 @@ pub fn run<W: Work>(
                     return false;
                 };
                 let (out, errors, tasks) = process(&stage, meta, &mut batch.items, spare);
-                *returned += 1;
+                order.returned += 1;
                 let done = Done {
                     seq: batch.seq,
                     items: batch.items,
@@ -600,68 +620,63 @@ pub fn run<W: Work>(
                     errors,
                     tasks,
                 };
-                waiting.insert(batch.seq, done);
+                order.waiting.insert(batch.seq, done);
                 true
             };
             let mut sent: u64 = 0;
             // How long this thread takes for a batch, averaged.
             let mut batch_time = Duration::ZERO;
-            let mut next_seq: u64 = 0;
-            let mut waiting: std::collections::BTreeMap<u64, Done<W::Out>> =
-                std::collections::BTreeMap::new();
-            let mut pool: Vec<Record> = Vec::new();
-            let mut stop = false;
-            // Hands finished batches on in order; blocks for one when `block`.
-            // Batches handed to the workers, and handed back.
+            let mut order: Order<W::Out> = Order {
+                next_seq: 0,
+                waiting: BTreeMap::new(),
+                pool: Vec::new(),
+                stop: false,
+                returned: 0,
+            };
+            // Batches handed to the workers.
             let mut to_workers: u64 = 0;
-            let mut returned: u64 = 0;
-            let mut drain = |wait: Wait,
-                             next_seq: &mut u64,
-                             waiting: &mut std::collections::BTreeMap<u64, Done<W::Out>>,
-                             pool: &mut Vec<Record>,
-                             stop: &mut bool,
-                             counts: &mut Counts,
-                             returned: &mut u64| {
-                loop {
-                    let got = match wait {
-                        _ if waiting.contains_key(next_seq) => done_rx.try_recv().ok(),
-                        Wait::No => done_rx.try_recv().ok(),
-                        Wait::Up(time) => done_rx.recv_timeout(time).ok(),
-                        Wait::Forever => done_rx.recv().ok(),
-                    };
-                    let block = wait != Wait::No;
-                    let received = got.is_some();
-                    if let Some(d) = got {
-                        *returned += 1;
-                        waiting.insert(d.seq, d);
-                    }
-                    let mut progressed = false;
-                    while let Some(d) = waiting.remove(next_seq) {
-                        *next_seq += 1;
-                        progressed = true;
-                        pool.extend(d.items.into_iter().filter_map(|it| match it {
+            // Hands finished batches on in order, waiting for one as `wait` says.
+            let mut drain = |wait: Wait, order: &mut Order<W::Out>, counts: &mut Counts| loop {
+                let got = match wait {
+                    _ if order.waiting.contains_key(&order.next_seq) => done_rx.try_recv().ok(),
+                    Wait::No => done_rx.try_recv().ok(),
+                    Wait::Up(time) => done_rx.recv_timeout(time).ok(),
+                    Wait::Forever => done_rx.recv().ok(),
+                };
+                let block = wait != Wait::No;
+                let received = got.is_some();
+                if let Some(d) = got {
+                    order.returned += 1;
+                    order.waiting.insert(d.seq, d);
+                }
+                let mut progressed = false;
+                while let Some(d) = order.waiting.remove(&order.next_seq) {
+                    order.next_seq += 1;
+                    progressed = true;
+                    order
+                        .pool
+                        .extend(d.items.into_iter().filter_map(|it| match it {
                             Item::Row(r) => Some(r),
                             Item::Bad(_) => None,
                         }));
-                        pool.truncate(BATCH_ROWS * 4);
-                        if !*stop && !finish_batch(d.out, d.errors, d.tasks, counts) {
-                            *stop = true;
-                        }
+                    order.pool.truncate(BATCH_ROWS * 4);
+                    if !order.stop && !finish_batch(d.out, d.errors, d.tasks, counts) {
+                        order.stop = true;
                     }
-                    // Without blocking, take all that is ready; blocking, stop
-                    // once the output moved on (or nothing more will come).
-                    if !received || (block && progressed) {
-                        return;
-                    }
+                }
+                // Without blocking, take all that is ready; blocking, stop
+                // once the output moved on (or nothing more will come).
+                if !received || (block && progressed) {
+                    return;
                 }
             };
             'inputs: for (i, reader) in readers.iter_mut().enumerate() {
                 loop {
                     let mut items = Vec::with_capacity(BATCH_ROWS);
-                    let next = read_batch(reader, &mut items, &mut pool);
+                    let next = read_batch(reader, &mut items, &mut order.pool);
                     fatal |= next == Next::Fatal;
                     if !items.is_empty() {
-                        if to_workers - returned >= max_in_flight {
+                        if to_workers - order.returned >= max_in_flight {
                             let started = Instant::now();
                             let (out, errors, tasks) = match metas.get(i) {
                                 Some(meta) => process(&stage, meta, &mut items, &mut spare),
@@ -675,7 +690,7 @@ pub fn run<W: Work>(
                                 errors,
                                 tasks,
                             };
-                            waiting.insert(sent, done);
+                            order.waiting.insert(sent, done);
                         } else if work_tx
                             .send(Batch {
                                 seq: sent,
@@ -694,46 +709,21 @@ pub fn run<W: Work>(
                     // worker that takes far longer than a batch takes here is
                     // not running: then work on all the batches queued behind
                     // its, and wait for it.
-                    while sent - next_seq >= max_in_flight * 2 {
-                        let before = next_seq;
+                    while sent - order.next_seq >= max_in_flight * 2 {
+                        let before = order.next_seq;
                         let patience = (batch_time * 3).max(Duration::from_millis(1));
-                        drain(
-                            Wait::Up(patience),
-                            &mut next_seq,
-                            &mut waiting,
-                            &mut pool,
-                            &mut stop,
-                            &mut counts,
-                            &mut returned,
-                        );
-                        if next_seq != before {
+                        drain(Wait::Up(patience), &mut order, &mut counts);
+                        if order.next_seq != before {
                             continue;
                         }
-                        while steal(&mut waiting, &mut returned, &mut spare) {}
-                        drain(
-                            Wait::Forever,
-                            &mut next_seq,
-                            &mut waiting,
-                            &mut pool,
-                            &mut stop,
-                            &mut counts,
-                            &mut returned,
-                        );
-                        if next_seq == before && !waiting.contains_key(&next_seq) {
-                            // A worker ended early: nothing more will come.
+                        while steal(&mut order, &mut spare) {}
+                        drain(Wait::Forever, &mut order, &mut counts);
+                        if order.ended_early(before) {
                             break 'inputs;
                         }
                     }
-                    drain(
-                        Wait::No,
-                        &mut next_seq,
-                        &mut waiting,
-                        &mut pool,
-                        &mut stop,
-                        &mut counts,
-                        &mut returned,
-                    );
-                    if stop || fatal {
+                    drain(Wait::No, &mut order, &mut counts);
+                    if order.stop || fatal {
                         break 'inputs;
                     }
                     if next == Next::End {
@@ -742,32 +732,15 @@ pub fn run<W: Work>(
                 }
             }
             drop(work_tx);
-            while next_seq < sent {
+            while order.next_seq < sent {
                 // The batches still queued are shared with the workers.
-                if !stop && steal(&mut waiting, &mut returned, &mut spare) {
-                    drain(
-                        Wait::No,
-                        &mut next_seq,
-                        &mut waiting,
-                        &mut pool,
-                        &mut stop,
-                        &mut counts,
-                        &mut returned,
-                    );
+                if !order.stop && steal(&mut order, &mut spare) {
+                    drain(Wait::No, &mut order, &mut counts);
                     continue;
                 }
-                let before = next_seq;
-                drain(
-                    Wait::Forever,
-                    &mut next_seq,
-                    &mut waiting,
-                    &mut pool,
-                    &mut stop,
-                    &mut counts,
-                    &mut returned,
-                );
-                if next_seq == before && !waiting.contains_key(&next_seq) {
-                    // A worker ended early: nothing more will come.
+                let before = order.next_seq;
+                drain(Wait::Forever, &mut order, &mut counts);
+                if order.ended_early(before) {
                     break;
                 }
             }
