@@ -450,6 +450,23 @@ fn process<W: Work>(
     (out, errors, tasks)
 }
 
+/// Processes a batch queued for the workers, on whichever thread takes it.
+fn process_batch<W: Work>(
+    stage: &Stage<'_, W>,
+    meta: &InputMeta,
+    mut batch: Batch,
+    spare: &mut Task<'static>,
+) -> Done<W::Out> {
+    let (out, errors, tasks) = process(stage, meta, &mut batch.items, spare);
+    Done {
+        seq: batch.seq,
+        items: batch.items,
+        out,
+        errors,
+        tasks,
+    }
+}
+
 /// Reads every input, converts and evaluates each row on `threads` threads,
 /// and hands each batch's output to `consume` in input order. Bad rows go to
 /// `errors`. A fatal input error is printed and ends the pass with exit 2;
@@ -574,19 +591,11 @@ pub fn run<W: Work>(
                             Ok(rx) => rx.recv(),
                             Err(_) => return,
                         };
-                        let Ok(mut batch) = next else { return };
+                        let Ok(batch) = next else { return };
                         let Some(meta) = metas.get(batch.input) else {
                             return;
                         };
-                        let (out, errors, tasks) =
-                            process(stage, meta, &mut batch.items, &mut spare);
-                        let done = Done {
-                            seq: batch.seq,
-                            items: batch.items,
-                            out,
-                            errors,
-                            tasks,
-                        };
+                        let done = process_batch(stage, meta, batch, &mut spare);
                         if done_tx.send(done).is_err() {
                             return;
                         }
@@ -605,22 +614,15 @@ pub fn run<W: Work>(
                     Ok(rx) => rx.try_recv().ok(),
                     Err(_) => None,
                 };
-                let Some(mut batch) = next else {
+                let Some(batch) = next else {
                     return false;
                 };
                 let Some(meta) = metas.get(batch.input) else {
                     return false;
                 };
-                let (out, errors, tasks) = process(&stage, meta, &mut batch.items, spare);
                 order.returned += 1;
-                let done = Done {
-                    seq: batch.seq,
-                    items: batch.items,
-                    out,
-                    errors,
-                    tasks,
-                };
-                order.waiting.insert(batch.seq, done);
+                let done = process_batch(&stage, meta, batch, spare);
+                order.waiting.insert(done.seq, done);
                 true
             };
             let mut sent: u64 = 0;
