@@ -997,34 +997,16 @@ fn keys_in_pieces(source: &Reopen, threads: usize) -> Option<Vec<String>> {
     if threads < 2 {
         return None;
     }
-    let budget = KEY_BUDGET / threads;
-    let pieces: Vec<Option<Vec<String>>> = match source {
+    let cuts = match source {
         Reopen::Memory(bytes) => {
-            if (bytes.len() as u64) < PIECES_MIN_BYTES {
+            let size = bytes.len() as u64;
+            if size < PIECES_MIN_BYTES {
                 return None;
             }
-            let cuts = cuts(bytes.len() as u64, threads, |at| {
+            cuts(size, threads, |at| {
                 let rest = bytes.get(usize::try_from(at).ok()?..)?;
-                Some(
-                    memchr::memchr(b'\n', rest).map_or(bytes.len(), |p| at as usize + p + 1) as u64,
-                )
-            })?;
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = cuts
-                    .windows(2)
-                    .map(|w| {
-                        let piece = w
-                            .first()
-                            .zip(w.get(1))
-                            .and_then(|(&a, &b)| bytes.get(a as usize..b as usize));
-                        scope.spawn(move || keys_of_piece(&mut piece?, budget))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().ok().flatten())
-                    .collect()
-            })
+                Some(memchr::memchr(b'\n', rest).map_or(size, |p| at + p as u64 + 1))
+            })?
         }
         Reopen::Path(path, Encoding::Utf8) => {
             let size = std::fs::metadata(path).ok()?.len();
@@ -1032,38 +1014,27 @@ fn keys_in_pieces(source: &Reopen, threads: usize) -> Option<Vec<String>> {
                 return None;
             }
             let mut file = File::open(path).ok()?;
-            let cuts = cuts(size, threads, |at| line_start_after(&mut file, at, size))?;
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = cuts
-                    .windows(2)
-                    .map(|w| {
-                        let range = w.first().copied().zip(w.get(1).copied());
-                        scope.spawn(move || {
-                            let (start, end) = range?;
-                            let mut file = File::open(path).ok()?;
-                            if start == 0 {
-                                // As the whole input is read: a byte-order
-                                // mark dropped.
-                                let mut stream =
-                                    prepare(Box::new(file.take(end)), Encoding::Utf8).ok()?;
-                                keys_of_piece(&mut stream, budget)
-                            } else {
-                                file.seek(SeekFrom::Start(start)).ok()?;
-                                let mut stream =
-                                    BufReader::with_capacity(64 * 1024, file.take(end - start));
-                                keys_of_piece(&mut stream, budget)
-                            }
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().ok().flatten())
-                    .collect()
-            })
+            cuts(size, threads, |at| line_start_after(&mut file, at, size))?
         }
         Reopen::Path(..) => return None,
     };
+    let budget = KEY_BUDGET / threads;
+    let pieces: Vec<Option<Vec<String>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let range = w.first().copied().zip(w.get(1).copied());
+                scope.spawn(move || {
+                    let (start, end) = range?;
+                    keys_of_piece(&mut *piece(source, start, end)?, budget)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
     let mut set = KeySet::default();
     let mut budget = KEY_BUDGET;
     for names in pieces {
@@ -1091,6 +1062,29 @@ fn cuts(
     }
     cuts.push(size);
     Some(cuts)
+}
+
+/// Bytes `start..end` of an input that [`keys_in_pieces`] cuts (in memory,
+/// or a file of UTF-8). The piece at the start is read as the whole input
+/// is (a byte-order mark dropped).
+fn piece(source: &Reopen, start: u64, end: u64) -> Option<Box<dyn BufRead + Send + '_>> {
+    match source {
+        Reopen::Memory(bytes) => {
+            let piece = bytes.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)?;
+            Some(Box::new(piece))
+        }
+        Reopen::Path(path, encoding) => {
+            let mut file = File::open(path).ok()?;
+            if start == 0 {
+                return prepare(Box::new(file.take(end)), *encoding).ok();
+            }
+            file.seek(SeekFrom::Start(start)).ok()?;
+            Some(Box::new(BufReader::with_capacity(
+                64 * 1024,
+                file.take(end - start),
+            )))
+        }
+    }
 }
 
 /// The offset just past the first line break at or after `at` in `file`
