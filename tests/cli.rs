@@ -495,6 +495,88 @@ fn every_thread_count_gives_the_same_output_in_input_order() {
     }
 }
 
+/// Several inputs, one shorter than a batch, one with no rows, and one with
+/// its columns in another order: every thread count gives the same rows in
+/// the same order.
+#[test]
+fn every_thread_count_reads_several_inputs_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let mut big = String::from("id,name,hours,skill\n");
+    for i in 0..3000 {
+        big.push_str(&format!("A{i},Task {i},{},degree\n", i % 50));
+    }
+    std::fs::write(path("big.csv"), &big).unwrap();
+    std::fs::write(
+        path("tiny.csv"),
+        "skill,id,hours,name\nnone,T1,3,One\nnone,T2,4,Two\n",
+    )
+    .unwrap();
+    std::fs::write(path("empty.csv"), "id,name,hours,skill\n").unwrap();
+    let run = |threads: &str, inputs: &[String]| {
+        let mut args = vec![
+            "classify",
+            "-r",
+            "tests/fixtures/classify/small.rules",
+            "--threads",
+            threads,
+            "--summary",
+        ];
+        args.extend(inputs.iter().map(String::as_str));
+        outsort(&args)
+    };
+    let several = [
+        path("big.csv"),
+        path("tiny.csv"),
+        path("empty.csv"),
+        path("big.csv"),
+    ];
+    let one = run("1", &several);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert_eq!(one.stdout.lines().count(), 1 + 3000 + 2 + 3000);
+    for threads in ["2", "3", "8"] {
+        let many = run(threads, &several);
+        assert_eq!(many.code, 0, "{threads} threads: {}", many.stderr);
+        assert_eq!(many.stdout, one.stdout, "{threads} threads");
+        assert_eq!(many.stderr, one.stderr, "{threads} threads");
+    }
+}
+
+/// An output that cannot be written ends the run with exit 2 and says so,
+/// however many threads are writing, instead of hanging or panicking.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_ends_the_run_with_an_error_on_every_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let mut csv = String::from("id,name,hours,skill\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("A{i},Task {i},{},degree\n", i % 50));
+    }
+    std::fs::write(&path, csv).unwrap();
+    for threads in ["1", "2", "8"] {
+        let run = outsort(&[
+            "classify",
+            "-r",
+            "tests/fixtures/classify/small.rules",
+            path.to_str().unwrap(),
+            "--threads",
+            threads,
+            "-o",
+            "/dev/full",
+            "-f",
+            "csv",
+        ]);
+        assert_eq!(run.code, 2, "{threads} threads");
+        assert!(
+            run.stderr
+                .contains("error: cannot write the output: No space left on device"),
+            "{threads} threads: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn explain_one_task_with_what_if() {
     let run = outsort(&["explain", "examples/tasks.csv", "--task", "T009", TODAY]);

@@ -178,7 +178,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     // JSON and GitHub output stream the task findings as they come, in input
     // order; the other formats group or sort them, so keep them to the end.
     let streaming = matches!(args.format, CheckFormat::Json | CheckFormat::Github);
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(std::io::stdout());
     let mut wrote_findings = false;
     if args.format == CheckFormat::Json {
         let _ = out.write_all(Report::JSON_OPEN.as_bytes());

@@ -145,7 +145,7 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         Err(e) => return e,
     };
     let schema = Schema::new(&program, inputs.columns.clone(), args.explain);
-    let out: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write + Send> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
             Err(e) => {
@@ -155,7 +155,7 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         },
         None => Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
-            std::io::stdout().lock(),
+            std::io::stdout(),
         )),
     };
     let width = if stdout_terminal && args.output.is_none() {

@@ -2,12 +2,10 @@
 //! share: open and bind every input, then read, convert and evaluate each row,
 //! reporting bad rows without stopping.
 //!
-//! Rows are read on the calling thread in batches (a JSON record only cut
-//! out, not parsed); with more than one thread, worker threads parse JSON,
-//! convert, evaluate and format the batches, and the calling
-//! thread hands the results to the command in input order. At most four
-//! batches per worker are queued, and eight per worker in flight in all, so
-//! memory stays flat however long the input.
+//! Rows are read in batches (a JSON record only cut out, not parsed, until
+//! the batch is processed). With more than one thread, each thread reads
+//! the next batch in turn, then parses JSON, converts, evaluates and formats
+//! it, and the results reach the command in input order (see [`run`]).
 
 use super::{Exit, InputArgs, Ui};
 use outsort::Program;
@@ -18,18 +16,17 @@ use outsort::input::{
 use outsort::value::Value;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
 
 /// How many row errors are printed before only counting them.
 const SHOWN_ROW_ERRORS: u64 = 20;
 /// Rows per batch handed to a worker.
 const BATCH_ROWS: usize = 512;
-/// Batches handed to each worker and not yet handed back, at most: four keep
-/// a worker busy through most pauses of a shared machine (two left it idle
-/// at times); more make the batches in flight outgrow the caches (twelve
-/// made two threads slower on NDJSON, and held twice the memory).
+/// Batches read ahead of the output, at most, for each thread: enough to
+/// keep every thread busy while one is paused by a shared machine, few
+/// enough that the batches in flight stay in the caches.
 const BATCHES_PER_WORKER: usize = 4;
 
 /// What workers need to know of one input.
@@ -325,15 +322,8 @@ enum Item {
     Bad(String),
 }
 
-struct Batch {
-    seq: u64,
-    input: usize,
-    items: Vec<Item>,
-}
-
+/// A batch processed, waiting for its turn to be handed on.
 struct Done<O> {
-    seq: u64,
-    items: Vec<Item>,
     out: O,
     errors: Vec<String>,
     tasks: u64,
@@ -348,34 +338,70 @@ struct Stage<'a, W> {
     work: &'a W,
 }
 
-/// The reading thread's account of the batches in flight.
-struct Order<O> {
-    /// The next batch to hand on.
-    next_seq: u64,
-    /// Batches finished before their turn.
-    waiting: BTreeMap<u64, Done<O>>,
-    /// Records to read into again.
-    pool: Vec<Record>,
-    /// The output failed: batches are no longer handed on.
-    stop: bool,
-    /// Batches handed to the workers and handed back (or taken back).
-    returned: u64,
+/// Hands each batch's output on, in input order: reports its row errors,
+/// counts its tasks and shows progress.
+struct Handing<'e, F> {
+    consume: F,
+    errors: &'e mut RowErrors,
+    counts: Counts,
+    progress: bool,
+    started: Instant,
+    /// The output failed: later batches are dropped.
+    failed: Option<std::io::Error>,
 }
 
-impl<O> Order<O> {
-    /// After waiting for the batch `before` with no progress: a worker
-    /// ended early, and nothing more will come.
-    fn ended_early(&self, before: u64) -> bool {
-        self.next_seq == before && !self.waiting.contains_key(&self.next_seq)
+impl<F> Handing<'_, F> {
+    /// False once the output has failed.
+    fn hand<O>(&mut self, done: Done<O>) -> bool
+    where
+        F: FnMut(O) -> std::io::Result<()>,
+    {
+        if self.failed.is_some() {
+            return false;
+        }
+        for e in done.errors {
+            self.errors.report(&e);
+        }
+        let before = self.counts.tasks;
+        self.counts.tasks += done.tasks;
+        if self.progress && self.counts.tasks / 250_000 != before / 250_000 {
+            let rate = self.counts.tasks as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+            eprint!(
+                "\r{} tasks, {} a second…",
+                self.counts.tasks,
+                rate.round() as u64
+            );
+            let _ = std::io::stderr().flush();
+        }
+        if let Err(e) = (self.consume)(done.out) {
+            self.failed = Some(e);
+            return false;
+        }
+        true
     }
 }
 
-/// How long the reading thread waits for a worker's batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wait {
-    No,
-    Up(Duration),
-    Forever,
+/// The threads' shared account of the reading.
+struct Reading<'r> {
+    readers: &'r mut [InputReader],
+    /// The input being read.
+    input: usize,
+    /// The number the next batch gets.
+    seq: u64,
+    /// Every input is read, or reading stopped.
+    ended: bool,
+}
+
+/// The threads' shared account of the batches read and not yet handed on.
+struct Turn<O> {
+    /// The next batch to hand on.
+    next: u64,
+    /// Batches processed before their turn.
+    waiting: BTreeMap<u64, Done<O>>,
+    /// A thread is handing batches on.
+    busy: bool,
+    /// Stop: the output failed, or a thread stopped early.
+    halt: bool,
 }
 
 /// Parses (JSON), converts, evaluates and hands each row of a batch to the work.
@@ -450,27 +476,19 @@ fn process<W: Work>(
     (out, errors, tasks)
 }
 
-/// Processes a batch queued for the workers, on whichever thread takes it.
-fn process_batch<W: Work>(
-    stage: &Stage<'_, W>,
-    meta: &InputMeta,
-    mut batch: Batch,
-    spare: &mut Task<'static>,
-) -> Done<W::Out> {
-    let (out, errors, tasks) = process(stage, meta, &mut batch.items, spare);
-    Done {
-        seq: batch.seq,
-        items: batch.items,
-        out,
-        errors,
-        tasks,
-    }
-}
-
 /// Reads every input, converts and evaluates each row on `threads` threads,
 /// and hands each batch's output to `consume` in input order. Bad rows go to
 /// `errors`. A fatal input error is printed and ends the pass with exit 2;
 /// an output error too (a closed pipe ends it quietly).
+///
+/// With more than one thread, every thread (the calling one too) takes the
+/// next batch from the inputs in turn, processes it, and hands it on if it
+/// is next in order, with the batches after it that are already processed;
+/// else it leaves it for the thread whose batch is next. A batch is read,
+/// processed and mostly written on one core, so its rows and its output do
+/// not move between cores' caches. No thread reads more than four batches
+/// per thread ahead of the output, so memory stays flat however long the
+/// input.
 #[allow(clippy::too_many_arguments)]
 pub fn run<W: Work>(
     ui: &Ui,
@@ -481,7 +499,7 @@ pub fn run<W: Work>(
     threads: usize,
     errors: &mut RowErrors,
     work: &W,
-    mut consume: impl FnMut(W::Out) -> std::io::Result<()>,
+    consume: impl FnMut(W::Out) -> std::io::Result<()> + Send,
 ) -> Result<Counts, Exit> {
     let defaults: Vec<Option<Value<'static>>> =
         program.fields.iter().map(|fd| fd.default.clone()).collect();
@@ -492,35 +510,17 @@ pub fn run<W: Work>(
         trace,
         work,
     };
-    let mut counts = Counts::default();
-    let progress = std::io::stderr().is_terminal();
-    let started = std::time::Instant::now();
+    let mut handing = Handing {
+        consume,
+        errors,
+        counts: Counts::default(),
+        progress: std::io::stderr().is_terminal(),
+        started: Instant::now(),
+        failed: None,
+    };
     let metas = &inputs.metas;
     let readers = &mut inputs.readers;
     let mut fatal = false;
-    let mut output_failed: Option<std::io::Error> = None;
-
-    let mut finish_batch =
-        |out: W::Out, errs: Vec<String>, tasks: u64, counts: &mut Counts| -> bool {
-            for e in errs {
-                errors.report(&e);
-            }
-            counts.tasks += tasks;
-            if progress && counts.tasks / 250_000 != (counts.tasks - tasks) / 250_000 {
-                let rate = counts.tasks as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                eprint!(
-                    "\r{} tasks, {} a second…",
-                    counts.tasks,
-                    rate.round() as u64
-                );
-                let _ = std::io::stderr().flush();
-            }
-            if let Err(e) = consume(out) {
-                output_failed = Some(e);
-                return false;
-            }
-            true
-        };
 
     // Reads the next batch of one input.
     let read_batch =
@@ -546,6 +546,14 @@ pub fn run<W: Work>(
             }
             Next::More
         };
+    // Keeps a processed batch's records to read into again.
+    let recycle = |items: Vec<Item>, pool: &mut Vec<Record>| {
+        pool.extend(items.into_iter().filter_map(|it| match it {
+            Item::Row(r) => Some(r),
+            Item::Bad(_) => None,
+        }));
+        pool.truncate(BATCH_ROWS);
+    };
 
     if threads <= 1 {
         let mut spare: Task<'static> = program.new_task();
@@ -556,12 +564,9 @@ pub fn run<W: Work>(
                 let mut items = Vec::with_capacity(BATCH_ROWS);
                 let next = read_batch(reader, &mut items, &mut pool);
                 fatal |= next == Next::Fatal;
-                let (out, errs, tasks) = process(&stage, meta, &mut items, &mut spare);
-                pool.extend(items.into_iter().filter_map(|it| match it {
-                    Item::Row(r) => Some(r),
-                    Item::Bad(_) => None,
-                }));
-                if !finish_batch(out, errs, tasks, &mut counts) || fatal {
+                let (out, errors, tasks) = process(&stage, meta, &mut items, &mut spare);
+                recycle(items, &mut pool);
+                if !handing.hand(Done { out, errors, tasks }) || fatal {
                     break 'inputs;
                 }
                 if next == Next::End {
@@ -570,188 +575,131 @@ pub fn run<W: Work>(
             }
         }
     } else {
-        let (work_tx, work_rx) = mpsc::channel::<Batch>();
-        let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<Done<W::Out>>();
-        std::thread::scope(|s| {
-            // The calling thread reads, and evaluates a batch itself whenever
-            // the workers have all they can take: one worker fewer than
-            // threads keeps every core busy, and the batches it keeps never
-            // move between cores.
-            let workers = threads - 1;
-            for _ in 0..workers {
-                let work_rx = Arc::clone(&work_rx);
-                let done_tx = done_tx.clone();
-                let stage = &stage;
-                s.spawn(move || {
-                    let mut spare: Task<'static> = program.new_task();
-                    loop {
-                        // The lock is held only to take the next batch.
-                        let next = match work_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(batch) = next else { return };
-                        let Some(meta) = metas.get(batch.input) else {
-                            return;
-                        };
-                        let done = process_batch(stage, meta, batch, &mut spare);
-                        if done_tx.send(done).is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-            drop(done_tx);
-            let max_in_flight = (workers * BATCHES_PER_WORKER) as u64;
+        let reading = Mutex::new(Reading {
+            readers,
+            input: 0,
+            seq: 0,
+            ended: false,
+        });
+        let turn: Mutex<Turn<W::Out>> = Mutex::new(Turn {
+            next: 0,
+            waiting: BTreeMap::new(),
+            busy: false,
+            halt: false,
+        });
+        // Signalled whenever the output moves on, or the pass halts.
+        let room = Condvar::new();
+        let handing = Mutex::new(&mut handing);
+        let fatal_read = AtomicBool::new(false);
+        let ahead = (threads * BATCHES_PER_WORKER) as u64;
+        let participate = || {
+            // A thread that panics halts the others rather than leave
+            // them waiting for its batch.
+            let _guard = HaltOnPanic {
+                turn: &turn,
+                room: &room,
+            };
             let mut spare: Task<'static> = program.new_task();
-            // Takes a batch queued for the workers and processes it here, for
-            // when the output waits on a worker that is not running (a shared
-            // machine pauses threads) and at the end. False when none is
-            // queued (a worker waiting for one holds the lock).
-            let steal = |order: &mut Order<W::Out>, spare: &mut Task<'static>| -> bool {
-                let next = match work_rx.try_lock() {
-                    Ok(rx) => rx.try_recv().ok(),
-                    Err(_) => None,
-                };
-                let Some(batch) = next else {
-                    return false;
-                };
-                let Some(meta) = metas.get(batch.input) else {
-                    return false;
-                };
-                order.returned += 1;
-                let done = process_batch(&stage, meta, batch, spare);
-                order.waiting.insert(done.seq, done);
-                true
-            };
-            let mut sent: u64 = 0;
-            // How long this thread takes for a batch, averaged.
-            let mut batch_time = Duration::ZERO;
-            let mut order: Order<W::Out> = Order {
-                next_seq: 0,
-                waiting: BTreeMap::new(),
-                pool: Vec::new(),
-                stop: false,
-                returned: 0,
-            };
-            // Batches handed to the workers.
-            let mut to_workers: u64 = 0;
-            // Hands finished batches on in order, waiting for one as `wait` says.
-            let mut drain = |wait: Wait, order: &mut Order<W::Out>, counts: &mut Counts| loop {
-                let got = match wait {
-                    _ if order.waiting.contains_key(&order.next_seq) => done_rx.try_recv().ok(),
-                    Wait::No => done_rx.try_recv().ok(),
-                    Wait::Up(time) => done_rx.recv_timeout(time).ok(),
-                    Wait::Forever => done_rx.recv().ok(),
-                };
-                let block = wait != Wait::No;
-                let received = got.is_some();
-                if let Some(d) = got {
-                    order.returned += 1;
-                    order.waiting.insert(d.seq, d);
-                }
-                let mut progressed = false;
-                while let Some(d) = order.waiting.remove(&order.next_seq) {
-                    order.next_seq += 1;
-                    progressed = true;
-                    order
-                        .pool
-                        .extend(d.items.into_iter().filter_map(|it| match it {
-                            Item::Row(r) => Some(r),
-                            Item::Bad(_) => None,
-                        }));
-                    order.pool.truncate(BATCH_ROWS * 4);
-                    if !order.stop && !finish_batch(d.out, d.errors, d.tasks, counts) {
-                        order.stop = true;
+            let mut pool: Vec<Record> = Vec::new();
+            loop {
+                let (seq, input, mut items) = {
+                    let Ok(mut r) = reading.lock() else { return };
+                    {
+                        let Ok(mut t) = turn.lock() else { return };
+                        while !t.halt && r.seq >= t.next + ahead {
+                            t = match room.wait(t) {
+                                Ok(t) => t,
+                                Err(_) => return,
+                            };
+                        }
+                        if t.halt {
+                            return;
+                        }
                     }
-                }
-                // Without blocking, take all that is ready; blocking, stop
-                // once the output moved on (or nothing more will come).
-                if !received || (block && progressed) {
-                    return;
-                }
-            };
-            'inputs: for (i, reader) in readers.iter_mut().enumerate() {
-                loop {
+                    if r.ended {
+                        return;
+                    }
                     let mut items = Vec::with_capacity(BATCH_ROWS);
-                    let next = read_batch(reader, &mut items, &mut order.pool);
-                    fatal |= next == Next::Fatal;
-                    if !items.is_empty() {
-                        if to_workers - order.returned >= max_in_flight {
-                            let started = Instant::now();
-                            let (out, errors, tasks) = match metas.get(i) {
-                                Some(meta) => process(&stage, meta, &mut items, &mut spare),
-                                None => break 'inputs,
-                            };
-                            batch_time = (batch_time * 3 + started.elapsed()) / 4;
-                            let done = Done {
-                                seq: sent,
-                                items,
-                                out,
-                                errors,
-                                tasks,
-                            };
-                            order.waiting.insert(sent, done);
-                        } else if work_tx
-                            .send(Batch {
-                                seq: sent,
-                                input: i,
-                                items,
-                            })
-                            .is_err()
-                        {
-                            break 'inputs;
-                        } else {
-                            to_workers += 1;
+                    let input = loop {
+                        let i = r.input;
+                        let Some(reader) = r.readers.get_mut(i) else {
+                            r.ended = true;
+                            break i;
+                        };
+                        match read_batch(reader, &mut items, &mut pool) {
+                            Next::More => break i,
+                            Next::End => {
+                                r.input += 1;
+                                if !items.is_empty() {
+                                    break i;
+                                }
+                            }
+                            Next::Fatal => {
+                                r.ended = true;
+                                fatal_read.store(true, Ordering::Relaxed);
+                                break i;
+                            }
                         }
-                        sent += 1;
+                    };
+                    if items.is_empty() {
+                        return;
                     }
-                    // Bounded memory: when a worker is behind, wait for it. A
-                    // worker that takes far longer than a batch takes here is
-                    // not running: then work on all the batches queued behind
-                    // its, and wait for it.
-                    while sent - order.next_seq >= max_in_flight * 2 {
-                        let before = order.next_seq;
-                        let patience = (batch_time * 3).max(Duration::from_millis(1));
-                        drain(Wait::Up(patience), &mut order, &mut counts);
-                        if order.next_seq != before {
-                            continue;
-                        }
-                        while steal(&mut order, &mut spare) {}
-                        drain(Wait::Forever, &mut order, &mut counts);
-                        if order.ended_early(before) {
-                            break 'inputs;
-                        }
+                    let seq = r.seq;
+                    r.seq += 1;
+                    (seq, input, items)
+                };
+                let done = match metas.get(input) {
+                    Some(meta) => {
+                        let (out, errors, tasks) = process(&stage, meta, &mut items, &mut spare);
+                        Done { out, errors, tasks }
                     }
-                    drain(Wait::No, &mut order, &mut counts);
-                    if order.stop || fatal {
-                        break 'inputs;
-                    }
-                    if next == Next::End {
-                        break;
-                    }
-                }
-            }
-            drop(work_tx);
-            while order.next_seq < sent {
-                // The batches still queued are shared with the workers.
-                if !order.stop && steal(&mut order, &mut spare) {
-                    drain(Wait::No, &mut order, &mut counts);
+                    None => Done {
+                        out: work.start(),
+                        errors: Vec::new(),
+                        tasks: 0,
+                    },
+                };
+                recycle(items, &mut pool);
+                let Ok(mut t) = turn.lock() else { return };
+                t.waiting.insert(seq, done);
+                if t.busy {
                     continue;
                 }
-                let before = order.next_seq;
-                drain(Wait::Forever, &mut order, &mut counts);
-                if order.ended_early(before) {
-                    break;
+                // Hand on this batch and those after it, if it is next.
+                t.busy = true;
+                loop {
+                    let next = t.next;
+                    let Some(done) = t.waiting.remove(&next) else {
+                        break;
+                    };
+                    drop(t);
+                    let handed = match handing.lock() {
+                        Ok(mut h) => h.hand(done),
+                        Err(_) => false,
+                    };
+                    t = match turn.lock() {
+                        Ok(t) => t,
+                        Err(_) => return,
+                    };
+                    t.next += 1;
+                    t.halt |= !handed;
+                    room.notify_all();
                 }
+                t.busy = false;
             }
+        };
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(participate);
+            }
+            participate();
         });
+        fatal = fatal_read.load(Ordering::Relaxed);
     }
-    if progress && counts.tasks >= 250_000 {
+    if handing.progress && handing.counts.tasks >= 250_000 {
         eprint!("\r\x1b[K");
     }
-    if let Some(e) = output_failed
+    if let Some(e) = handing.failed
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         ui.error(&format!("cannot write the output: {e}"));
@@ -760,7 +708,24 @@ pub fn run<W: Work>(
     if fatal {
         return Err(Exit::Error);
     }
-    Ok(counts)
+    Ok(handing.counts)
+}
+
+/// Halts a multi-threaded pass when the thread holding it panics, so the
+/// other threads stop waiting for that thread's batch.
+struct HaltOnPanic<'a, O> {
+    turn: &'a Mutex<Turn<O>>,
+    room: &'a Condvar,
+}
+
+impl<O> Drop for HaltOnPanic<'_, O> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut t = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+            t.halt = true;
+            self.room.notify_all();
+        }
+    }
 }
 
 /// One rule set's side of a sequential pass: its field defaults and the

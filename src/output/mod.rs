@@ -684,7 +684,7 @@ impl Formatter {
 /// Writes chunks in order: the header first, the closing lines last.
 pub struct Sink<'w> {
     format: Format,
-    out: Box<dyn Write + 'w>,
+    out: Box<dyn Write + Send + 'w>,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     wrote_json: bool,
@@ -696,7 +696,7 @@ impl<'w> Sink<'w> {
     /// Starts the output; `width` is the terminal width for tables.
     pub fn new(
         formatter: &Formatter,
-        mut out: Box<dyn Write + 'w>,
+        mut out: Box<dyn Write + Send + 'w>,
         width: Option<u16>,
     ) -> io::Result<Sink<'w>> {
         if matches!(formatter.format, Format::Csv | Format::Tsv) {
