@@ -542,6 +542,29 @@ fn every_thread_count_reads_several_inputs_alike() {
     }
 }
 
+/// More threads than a system starts are not an error: the run uses at most
+/// 256, and gives the same output as one thread.
+#[test]
+fn a_huge_thread_count_is_capped_not_fatal() {
+    let run = |threads: &str| {
+        outsort(&[
+            "classify",
+            "examples/tasks.csv",
+            "-f",
+            "csv",
+            "--threads",
+            threads,
+            TODAY,
+        ])
+    };
+    let one = run("1");
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    let many = run("1000000");
+    assert_eq!(many.code, 0, "{}", many.stderr);
+    assert_eq!(many.stdout, one.stdout);
+    assert_eq!(many.stderr, one.stderr);
+}
+
 /// An output that cannot be written ends the run with exit 2 and says so,
 /// however many threads are writing, instead of hanging or panicking.
 #[cfg(target_os = "linux")]

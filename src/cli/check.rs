@@ -27,7 +27,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Deny)]
     fail_on: FailOn,
 
-    /// Threads reading and evaluating tasks (default: every core)
+    /// Threads reading and evaluating tasks (default: every core; at most 256)
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
 }

@@ -38,7 +38,7 @@ pub struct ClassifyArgs {
     #[arg(long)]
     overwrite: bool,
 
-    /// Threads reading and evaluating tasks (default: every core); output order is kept
+    /// Threads reading and evaluating tasks (default: every core; at most 256); output order is kept
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
 }

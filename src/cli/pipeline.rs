@@ -689,8 +689,15 @@ pub fn run<W: Work>(
             }
         };
         std::thread::scope(|s| {
+            // With fewer threads than asked for when the system will not
+            // start more: the calling thread does the work regardless.
             for _ in 1..threads {
-                s.spawn(participate);
+                if std::thread::Builder::new()
+                    .spawn_scoped(s, participate)
+                    .is_err()
+                {
+                    break;
+                }
             }
             participate();
         });
@@ -816,10 +823,15 @@ pub fn each_record(
     Ok(counts)
 }
 
-/// The number of threads to use: `--threads`, or every core.
+/// The most threads a run uses, whatever `--threads` asks for.
+pub const MAX_THREADS: usize = 256;
+
+/// The number of threads to use: `--threads`, or every core; at most
+/// [`MAX_THREADS`].
 pub fn threads(requested: Option<usize>) -> usize {
-    match requested {
+    let n = match requested {
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(1, usize::from),
-    }
+    };
+    n.min(MAX_THREADS)
 }

@@ -1020,19 +1020,23 @@ fn keys_in_pieces(source: &Reopen, threads: usize) -> Option<Vec<String>> {
     };
     let budget = KEY_BUDGET / threads;
     let pieces: Vec<Option<Vec<String>>> = std::thread::scope(|scope| {
+        // A thread the system will not start leaves its piece out, and
+        // the pass falls back to one piece.
         let handles: Vec<_> = cuts
             .windows(2)
             .map(|w| {
                 let range = w.first().copied().zip(w.get(1).copied());
-                scope.spawn(move || {
-                    let (start, end) = range?;
-                    keys_of_piece(&mut *piece(source, start, end)?, budget)
-                })
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || {
+                        let (start, end) = range?;
+                        keys_of_piece(&mut *piece(source, start, end)?, budget)
+                    })
+                    .ok()
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().ok().flatten())
+            .map(|h| h.and_then(|h| h.join().ok().flatten()))
             .collect()
     });
     let mut set = KeySet::default();
