@@ -399,7 +399,8 @@ label {
 
 /// Rows whose JSON is broken, spread over many batches, are reported in
 /// order with their lines however many threads parse them; the other rows
-/// come out in order too.
+/// come out in order too, with CRLF line ends and a line longer than one
+/// read from the input among them.
 #[test]
 fn parse_errors_on_worker_threads_keep_their_lines_and_order() {
     let dir = tempfile::tempdir().unwrap();
@@ -413,6 +414,17 @@ fn parse_errors_on_worker_threads_keep_their_lines_and_order() {
             bad.push(line);
         } else if line % 1001 == 0 {
             input.push('\n');
+        } else if line == 2500 {
+            // Longer than a read from the input: a batch ends inside it.
+            let note = "n".repeat(100_000);
+            input.push_str(&format!(
+                "{{\"id\":\"T{line}\",\"hours\":1,\"note\":\"{note}\"}}\n"
+            ));
+        } else if line % 13 == 0 {
+            input.push_str(&format!(
+                "{{\"id\":\"T{line}\",\"hours\":{}}}\r\n",
+                line % 20
+            ));
         } else {
             input.push_str(&format!("{{\"id\":\"T{line}\",\"hours\":{}}}\n", line % 20));
         }

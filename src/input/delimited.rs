@@ -28,7 +28,7 @@ use std::io::{self, Read};
 use csv_core::ReadRecordResult;
 
 use super::error::{InputError, InputErrorKind, RowError, escape_bytes};
-use super::stream::Stream;
+use super::stream::{BUFFER, Stream};
 use super::{InputFormat, MAX_CELLS, MAX_FIELD_BYTES, ReadError, Record, SourceInfo, column_label};
 
 /// A record of more bytes than this is skipped (see the module docs).
@@ -133,8 +133,12 @@ fn count_delimiters(bytes: &[u8], delimiter: u8, complete: bool, max: usize) -> 
     out
 }
 
-/// How much is read from the stream at a time.
-const FILL_BYTES: usize = 256 * 1024;
+/// The size of the buffer the input is read into. Each read asks for at
+/// least the 64 KiB of the stream's own buffer (`stream::BUFFER`), so that
+/// the bytes come into this buffer directly, not through that one; a read
+/// is then about a batch of rows, read by the thread that processes them
+/// (see `InputReader::at_fill`).
+const FILL_BYTES: usize = 128 * 1024;
 /// Where the cells of a record over the bounds go, overwritten again and again.
 const DISCARD_BYTES: usize = 64 * 1024;
 const DISCARD_ENDS: usize = 1024;
@@ -226,7 +230,7 @@ impl Input {
         if self.pos == self.end {
             self.pos = 0;
             self.end = 0;
-        } else if self.end >= self.buf.len() {
+        } else if self.end + BUFFER > self.buf.len() {
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
             self.pos = 0;
@@ -663,6 +667,12 @@ impl CsvReader {
     /// Reads the next row into `rec`: `Ok(false)` at the end, a row error for
     /// a row with the wrong number of cells, an oversized cell or a cell that
     /// is not UTF-8. Blank lines are skipped.
+    /// No line break is left in the bytes read from the input and not
+    /// consumed: the next row reads more first.
+    pub(crate) fn at_fill(&self) -> bool {
+        !self.done && !self.input.eof && memchr::memchr(b'\n', self.input.available()).is_none()
+    }
+
     pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
         if self.done {
             return Ok(false);
@@ -866,6 +876,78 @@ mod tests {
 
     fn ok(line: u64, cells: &[&str]) -> Row {
         Ok((line, cells.iter().map(|c| c.to_string()).collect()))
+    }
+
+    /// Counts the reads from the input.
+    struct Counted {
+        inner: io::Cursor<Vec<u8>>,
+        reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl io::Read for Counted {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.read(out)
+        }
+    }
+
+    impl io::BufRead for Counted {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.fill_buf()
+        }
+        fn consume(&mut self, n: usize) {
+            self.inner.consume(n);
+        }
+    }
+
+    /// `at_fill` says when the next row reads more of the input: whenever
+    /// it says so, the next row does, and it says so about once a fill.
+    #[test]
+    fn at_fill_is_where_the_next_row_reads_more() {
+        let mut text = String::from("id,name\n");
+        for i in 0..400 {
+            match i % 5 {
+                0 => text.push_str(&format!("{i},\"two\nlines\"\n")),
+                1 => text.push_str(&format!("{i},crlf\r\n")),
+                _ => text.push_str(&format!("{i},plain {i}\n")),
+            }
+        }
+        for fill in [16, 64, 100, 1000] {
+            let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let stream: Stream = Box::new(Counted {
+                inner: io::Cursor::new(text.clone().into_bytes()),
+                reads: reads.clone(),
+            });
+            let mut reader =
+                CsvReader::with_fill_size("t", stream, InputFormat::Csv, Some(b','), fill).unwrap();
+            let mut rec = Record::new();
+            let (mut said, mut rows) = (0, 0);
+            loop {
+                let at_fill = reader.at_fill();
+                let before = reads.load(std::sync::atomic::Ordering::Relaxed);
+                if !reader.read(&mut rec).unwrap() {
+                    break;
+                }
+                rows += 1;
+                let after = reads.load(std::sync::atomic::Ordering::Relaxed);
+                if at_fill {
+                    said += 1;
+                    assert!(
+                        after > before,
+                        "fill {fill}, row {rows}: no read after at_fill"
+                    );
+                }
+            }
+            assert_eq!(rows, 400);
+            let fills = text.len() / fill;
+            assert!(
+                said * 2 >= fills.min(rows) && said <= rows,
+                "fill {fill}: at_fill said {said} times over {fills} fills"
+            );
+        }
     }
 
     /// Records and lines come out the same whatever the fill size: records

@@ -888,11 +888,43 @@ fn read_line_bounded<R: BufRead + ?Sized>(
     }
 }
 
+/// A buffered stream that knows whether its buffer holds bytes not consumed
+/// yet (as of the last `fill_buf`), so that asking reads nothing.
+struct Tracked {
+    inner: Stream,
+    left: usize,
+}
+
+impl Read for Tracked {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.fill_buf()?.len().min(out.len());
+        let bytes = self.inner.fill_buf()?;
+        if let (Some(to), Some(from)) = (out.get_mut(..n), bytes.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Tracked {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let bytes = self.inner.fill_buf()?;
+        self.left = bytes.len();
+        Ok(bytes)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.left = self.left.saturating_sub(n);
+        self.inner.consume(n);
+    }
+}
+
 /// Reads the records of a JSON Lines (NDJSON) input: one object per line,
 /// blank lines skipped.
 pub(crate) struct NdjsonReader {
     info: SourceInfo,
-    stream: Stream,
+    stream: Tracked,
     line: u64,
     buf: Vec<u8>,
     done: bool,
@@ -913,11 +945,27 @@ impl NdjsonReader {
                 delimiter: None,
                 columns,
             },
-            stream: source.open().map_err(|e| InputError::io(name, e))?,
+            stream: Tracked {
+                inner: source.open().map_err(|e| InputError::io(name, e))?,
+                left: 0,
+            },
             line: 0,
             buf: Vec::new(),
             done: false,
         })
+    }
+
+    /// No whole line is left in the bytes read from the input and not
+    /// consumed: the next line reads more first.
+    pub(crate) fn at_fill(&mut self) -> bool {
+        if self.done || self.stream.left == 0 {
+            return !self.done;
+        }
+        // Bytes are left in the buffer, so this does not read.
+        match self.stream.inner.fill_buf() {
+            Ok(bytes) => memchr::memchr(b'\n', bytes).is_none(),
+            Err(_) => false,
+        }
     }
 
     pub(crate) fn info(&self) -> &SourceInfo {

@@ -655,6 +655,19 @@ impl InputReader {
         Ok(more)
     }
 
+    /// Whether the bytes read from the input so far hold no further whole
+    /// line of CSV, TSV or NDJSON, so that the next row reads more of the
+    /// input first (always false for a JSON array). A batch of rows that
+    /// ends here leaves that read, and the bytes it brings into a core's
+    /// cache, to whichever thread reads the next batch.
+    pub fn at_fill(&mut self) -> bool {
+        match &mut self.inner {
+            Inner::Csv(r) => r.at_fill(),
+            Inner::Ndjson(r) => r.at_fill(),
+            Inner::Json(_) => false,
+        }
+    }
+
     /// Like [`InputReader::read`], but a JSON record is only cut out of the
     /// input: [`Record::prepare`] must parse it before it is read (errors in
     /// its text come from there). Lets another thread do the parsing.
