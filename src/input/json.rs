@@ -897,11 +897,14 @@ struct Tracked {
 
 impl Read for Tracked {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.fill_buf()?.len().min(out.len());
-        let bytes = self.inner.fill_buf()?;
-        if let (Some(to), Some(from)) = (out.get_mut(..n), bytes.get(..n)) {
-            to.copy_from_slice(from);
-        }
+        let n = {
+            let bytes = self.fill_buf()?;
+            let n = bytes.len().min(out.len());
+            if let (Some(to), Some(from)) = (out.get_mut(..n), bytes.get(..n)) {
+                to.copy_from_slice(from);
+            }
+            n
+        };
         self.consume(n);
         Ok(n)
     }
