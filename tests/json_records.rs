@@ -1,7 +1,7 @@
 //! The JSON record parser against serde_json: on random and hand-written
 //! objects (escapes, surrogates, numbers, nesting, whitespace, repeated keys,
 //! broken text) it accepts exactly what serde_json accepts, with the same
-//! values; and parse errors found on worker threads are reported in input
+//! values; and parse errors found on any of several threads are reported in input
 //! order with their lines.
 
 use std::process::Command;
@@ -402,7 +402,7 @@ label {
 /// come out in order too, with CRLF line ends and a line longer than one
 /// read from the input among them.
 #[test]
-fn parse_errors_on_worker_threads_keep_their_lines_and_order() {
+fn parse_errors_on_several_threads_keep_their_lines_and_order() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("r.rules");
     std::fs::write(&rules, RULES).unwrap();

@@ -22,14 +22,15 @@ use std::time::Instant;
 
 /// How many row errors are printed before only counting them.
 const SHOWN_ROW_ERRORS: u64 = 20;
-/// Rows per batch handed to a worker.
+/// Rows per batch. With several threads a batch ends where the input is
+/// read next, after an eighth as many rows and before four times as many.
 const BATCH_ROWS: usize = 512;
 /// Batches read ahead of the output, at most, for each thread: enough to
 /// keep every thread busy while one is paused by a shared machine, few
 /// enough that the batches in flight stay in the caches.
-const BATCHES_PER_WORKER: usize = 4;
+const BATCHES_AHEAD_PER_THREAD: usize = 4;
 
-/// What workers need to know of one input.
+/// What the threads processing batches need to know of one input.
 pub struct InputMeta {
     /// Position among the run's inputs.
     pub index: usize,
@@ -285,7 +286,7 @@ impl RowErrors {
     }
 }
 
-/// What a worker sees of each evaluated task.
+/// What the work sees of each evaluated task.
 pub struct TaskView<'a> {
     pub task: &'a Task<'a>,
     pub record: &'a Record,
@@ -293,7 +294,7 @@ pub struct TaskView<'a> {
     pub trace: Option<&'a [RuleTrace]>,
 }
 
-/// The per-command work on each task, done on worker threads. Its output
+/// The per-command work on each task, done on any of the threads. Its output
 /// for a batch is handed back in input order.
 pub trait Work: Sync {
     type Out: Send;
@@ -604,7 +605,7 @@ pub fn run<W: Work>(
         let room = Condvar::new();
         let handing = Mutex::new(&mut handing);
         let fatal_read = AtomicBool::new(false);
-        let ahead = (threads * BATCHES_PER_WORKER) as u64;
+        let ahead = (threads * BATCHES_AHEAD_PER_THREAD) as u64;
         let participate = || {
             // A thread that panics halts the others rather than leave
             // them waiting for its batch.
