@@ -664,15 +664,15 @@ impl CsvReader {
         Ok(Some(line))
     }
 
-    /// Reads the next row into `rec`: `Ok(false)` at the end, a row error for
-    /// a row with the wrong number of cells, an oversized cell or a cell that
-    /// is not UTF-8. Blank lines are skipped.
     /// No line break is left in the bytes read from the input and not
     /// consumed: the next row reads more first.
     pub(crate) fn at_fill(&self) -> bool {
         !self.done && !self.input.eof && memchr::memchr(b'\n', self.input.available()).is_none()
     }
 
+    /// Reads the next row into `rec`: `Ok(false)` at the end, a row error for
+    /// a row with the wrong number of cells, an oversized cell or a cell that
+    /// is not UTF-8. Blank lines are skipped.
     pub(crate) fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
         if self.done {
             return Ok(false);

@@ -961,8 +961,11 @@ impl NdjsonReader {
     /// No whole line is left in the bytes read from the input and not
     /// consumed: the next line reads more first.
     pub(crate) fn at_fill(&mut self) -> bool {
-        if self.done || self.stream.left == 0 {
-            return !self.done;
+        if self.done {
+            return false;
+        }
+        if self.stream.left == 0 {
+            return true;
         }
         // Bytes are left in the buffer, so this does not read.
         match self.stream.inner.fill_buf() {
@@ -1505,6 +1508,81 @@ fn skip_value_at(b: &[u8], mut i: usize) -> Result<usize, Fault> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts the reads from the input.
+    struct Counted {
+        inner: Cursor<Vec<u8>>,
+        reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Read for Counted {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.read(out)
+        }
+    }
+
+    /// `at_fill` says when the next line reads more of the input: whenever
+    /// it says so, the next line does, and it says so about once a fill.
+    #[test]
+    fn at_fill_is_where_the_next_line_reads_more() {
+        let mut text = String::new();
+        for i in 0..300 {
+            match i % 7 {
+                0 => text.push('\n'),
+                1 => text.push_str(&format!("{{\"id\":\"T{i}\"}}\r\n")),
+                _ => text.push_str(&format!("{{\"id\":\"T{i}\",\"name\":\"task {i}\"}}\n")),
+            }
+        }
+        for fill in [8, 50, 100, 1000] {
+            let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counted = Counted {
+                inner: Cursor::new(text.clone().into_bytes()),
+                reads: reads.clone(),
+            };
+            let mut reader = NdjsonReader {
+                info: SourceInfo {
+                    name: "t".into(),
+                    format: InputFormat::Ndjson,
+                    delimiter: None,
+                    columns: vec!["id".into(), "name".into()],
+                },
+                stream: Tracked {
+                    inner: Box::new(BufReader::with_capacity(fill, counted)),
+                    left: 0,
+                },
+                line: 0,
+                buf: Vec::new(),
+                done: false,
+            };
+            let mut rec = Record::new();
+            let (mut said, mut rows) = (0, 0);
+            loop {
+                let at_fill = reader.at_fill();
+                let before = reads.load(std::sync::atomic::Ordering::Relaxed);
+                if !reader.read(&mut rec).unwrap() {
+                    break;
+                }
+                rows += 1;
+                let after = reads.load(std::sync::atomic::Ordering::Relaxed);
+                if at_fill {
+                    said += 1;
+                    assert!(
+                        after > before,
+                        "fill {fill}, row {rows}: no read after at_fill"
+                    );
+                }
+            }
+            assert_eq!(rows, 300 - 300 / 7 - 1);
+            assert!(!reader.at_fill(), "nothing more to read at the end");
+            let fills = text.len() / fill;
+            assert!(
+                said * 2 >= fills.min(rows) && said <= rows,
+                "fill {fill}: at_fill said {said} times over {fills} fills"
+            );
+        }
+    }
 
     /// JSON Lines over the size that is cut into pieces: keys first seen all
     /// over it, blank and broken lines, lines that are not objects.
