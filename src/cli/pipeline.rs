@@ -4,14 +4,15 @@
 //!
 //! Rows are read in batches (a JSON record only cut out, not parsed, until
 //! the batch is processed). With more than one thread, each thread reads
-//! the next batch in turn, then parses JSON, converts, evaluates and formats
-//! it, and the results reach the command in input order (see [`run`]).
+//! the next batch in turn (CSV rows cut out as text where they can be),
+//! then parses, converts, evaluates and formats it, and the results reach
+//! the command in input order (see [`run`]).
 
 use super::{Exit, InputArgs, Ui};
 use outsort::Program;
 use outsort::eval::{RuleTrace, Task};
 use outsort::input::{
-    Binding, FieldSpec, InputOptions, InputReader, InputSource, ReadError, Record,
+    Binding, ChunkSpare, FieldSpec, InputOptions, InputReader, InputSource, ReadError, Record,
 };
 use outsort::value::Value;
 use std::collections::BTreeMap;
@@ -485,11 +486,13 @@ fn process<W: Work>(
 /// With more than one thread, every thread (the calling one too) takes the
 /// next batch from the inputs in turn, processes it, and hands it on if it
 /// is next in order, with the batches after it that are already processed;
-/// else it leaves it for the thread whose batch is next. A batch is read,
-/// processed and mostly written on one core, so its rows and its output do
-/// not move between cores' caches. No thread reads more than four batches
-/// per thread ahead of the output, so memory stays flat however long the
-/// input.
+/// else it leaves it for the thread whose batch is next. In its turn a
+/// thread only cuts the batch out of the input where it can: CSV rows as
+/// text (see [`InputReader::take_chunk`]), JSON records unparsed; it parses
+/// them after. A batch is read, processed and mostly written on one core,
+/// so its rows and its output do not move between cores' caches. No thread
+/// reads more than four batches per thread ahead of the output, so memory
+/// stays flat however long the input.
 #[allow(clippy::too_many_arguments)]
 pub fn run<W: Work>(
     ui: &Ui,
@@ -615,8 +618,9 @@ pub fn run<W: Work>(
             };
             let mut spare: Task<'static> = program.new_task();
             let mut pool: Vec<Record> = Vec::new();
+            let mut chunk_spare = ChunkSpare::default();
             loop {
-                let (seq, input, mut items) = {
+                let (seq, input, mut items, chunk) = {
                     let Ok(mut r) = reading.lock() else { return };
                     {
                         let Ok(mut t) = turn.lock() else { return };
@@ -634,12 +638,28 @@ pub fn run<W: Work>(
                         return;
                     }
                     let mut items = Vec::with_capacity(BATCH_ROWS);
+                    let mut chunk = None;
                     let input = loop {
                         let i = r.input;
                         let Some(reader) = r.readers.get_mut(i) else {
                             r.ended = true;
                             break i;
                         };
+                        // CSV rows that can be cut as text are parsed after
+                        // this turn; the others are read here.
+                        match reader.take_chunk(&mut chunk_spare) {
+                            Ok(Some(c)) => {
+                                chunk = Some(c);
+                                break i;
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                ui.error(&e.to_string());
+                                r.ended = true;
+                                fatal_read.store(true, Ordering::Relaxed);
+                                break i;
+                            }
+                        }
                         match read_batch(reader, &mut items, &mut pool) {
                             Next::More => break i,
                             Next::End => {
@@ -655,13 +675,34 @@ pub fn run<W: Work>(
                             }
                         }
                     };
-                    if items.is_empty() {
+                    if items.is_empty() && chunk.is_none() {
                         return;
                     }
                     let seq = r.seq;
                     r.seq += 1;
-                    (seq, input, items)
+                    (seq, input, items, chunk)
                 };
+                if let Some(mut chunk) = chunk {
+                    loop {
+                        let mut record = pool.pop().unwrap_or_default();
+                        match chunk.read(&mut record) {
+                            Ok(true) => items.push(Item::Row(record)),
+                            Ok(false) => {
+                                pool.push(record);
+                                break;
+                            }
+                            Err(e) => {
+                                pool.push(record);
+                                let fatal = matches!(e, ReadError::Fatal(_));
+                                items.push(Item::Bad(e.to_string()));
+                                if fatal {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    chunk_spare = chunk.into_spare();
+                }
                 let done = match metas.get(input) {
                     Some(meta) => {
                         let (out, errors, tasks) = process(&stage, meta, &mut items, &mut spare);

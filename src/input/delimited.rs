@@ -274,6 +274,68 @@ impl Input {
     }
 }
 
+/// A parser of records split by `delimiter`, past the start of its input.
+fn new_parser(delimiter: u8) -> csv_core::Reader {
+    let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    // The parser drops a byte-order mark at the start of its first input;
+    // the reader does that itself. A blank line, which the parser skips,
+    // makes the parser's first input.
+    let _ = core.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
+    core
+}
+
+/// Where the last whole record in `text` ends (past its LF), when `text`
+/// starts a record and every record in it up to there can be told without
+/// the parser: a CR only in a CRLF, and each quote opens a cell (at the
+/// start of the record or after a delimiter), doubles another inside a
+/// quoted cell, or closes a quoted cell right before a delimiter or a line
+/// break. `None` for any other text, or for no whole record.
+fn whole_records(text: &[u8], delimiter: u8) -> Option<usize> {
+    // A CR only as the start of a CRLF (or the last byte, past the cut).
+    for cr in memchr::memchr_iter(b'\r', text) {
+        if text.get(cr + 1).is_some_and(|&b| b != b'\n') {
+            return None;
+        }
+    }
+    // The end of the last LF outside quotes so far, and where the text
+    // outside quotes goes on.
+    let mut last = None;
+    let mut at = 0;
+    loop {
+        let quote = memchr::memchr(b'"', text.get(at..)?).map(|found| at + found);
+        let outside = text.get(at..quote.unwrap_or(text.len()))?;
+        if let Some(lf) = memchr::memrchr(b'\n', outside) {
+            last = Some(at + lf + 1);
+        }
+        let Some(p) = quote else {
+            return last;
+        };
+        // A quote outside quotes opens a cell, or the parser must read it.
+        let opens = p == 0 || matches!(text.get(p - 1), Some(&b) if b == delimiter || b == b'\n');
+        if !opens {
+            return None;
+        }
+        // Inside the quoted cell: to the quote that closes it. Where the
+        // text ends first, its last record is the one before.
+        at = p + 1;
+        loop {
+            let Some(found) = memchr::memchr(b'"', text.get(at..)?) else {
+                return last;
+            };
+            let q = at + found;
+            match text.get(q + 1) {
+                Some(b'"') => at = q + 2,
+                Some(&b) if b == delimiter || b == b'\n' || b == b'\r' => {
+                    at = q + 1;
+                    break;
+                }
+                Some(_) => return None,
+                None => return last,
+            }
+        }
+    }
+}
+
 /// Makes `v` longer (zero-filled) when the parser filled it: twice as long,
 /// but not past `max` unless it is that long already.
 fn grow<T: Clone + Default>(v: &mut Vec<T>, max: usize) {
@@ -294,6 +356,15 @@ fn raw_cells<'a>(
         start = end + usize::from(separated);
         cell
     })
+}
+
+/// What a thread keeps from one chunk of rows to the next (see
+/// [`CsvReader::take_chunk`]): a buffer to swap in, and a parser, which
+/// costs more to build than a chunk takes to parse.
+#[derive(Default)]
+pub struct Spare {
+    buf: Vec<u8>,
+    core: Option<(u8, csv_core::Reader)>,
 }
 
 /// Reads records of a CSV or TSV stream.
@@ -383,11 +454,7 @@ impl CsvReader {
                 sniff_delimiter(prefix, available.len() < SNIFF_BYTES)
             }
         };
-        let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-        // The parser drops a byte-order mark at the start of its first input;
-        // this reader does that itself. A blank line, which the parser skips,
-        // makes the parser's first input.
-        let _ = core.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
+        let core = new_parser(delimiter);
         let mut reader = CsvReader {
             info: SourceInfo {
                 name: name.to_string(),
@@ -664,6 +731,87 @@ impl CsvReader {
         Ok(Some(line))
     }
 
+    /// Takes the whole records in the bytes read (reading more first when
+    /// no whole line is left) into `buffer`, as a reader of their own: the
+    /// rows read from it are the rows this reader would have read, and this
+    /// reader goes on after them. With several threads, one thread at a
+    /// time reads the input, and the rows of a chunk are parsed outside
+    /// that turn. `None`, with nothing taken, where the bytes cannot be cut
+    /// without the parser: a CR not in a CRLF, a quote that neither opens a
+    /// cell nor closes one followed by a delimiter or a line break, no whole
+    /// record, or a record over the bounds just read; then read rows one by
+    /// one.
+    pub(crate) fn take_chunk(&mut self, spare: &mut Spare) -> Result<Option<CsvReader>, ReadError> {
+        if self.done || self.bom_may_follow || matches!(self.delimiter, b'"' | b'\n' | b'\r') {
+            return Ok(None);
+        }
+        // Past blank lines and the LF of a CRLF that ended the last record,
+        // as reading a row would be.
+        if !self.start_record().map_err(|e| self.fatal_io(e))? {
+            return Ok(None);
+        }
+        if self.at_fill() {
+            self.input.read_more().map_err(|e| self.fatal_io(e))?;
+        }
+        let Some(cut) = whole_records(self.input.available(), self.delimiter) else {
+            return Ok(None);
+        };
+        let (start, lines) = (self.input.pos, self.input.lines);
+        self.input.consume(cut);
+        // The chunk keeps the buffer, its bytes where they are; the bytes
+        // after it move to the front of the spare buffer, which this
+        // reader reads on into.
+        let size = self.input.buf.len();
+        let mut buf = std::mem::take(&mut spare.buf);
+        if buf.len() != size {
+            buf = vec![0; size];
+        }
+        let rest = self
+            .input
+            .buf
+            .get(self.input.pos..self.input.end)
+            .unwrap_or_default();
+        let kept = rest.len().min(size);
+        if let (Some(to), Some(from)) = (buf.get_mut(..kept), rest.get(..kept)) {
+            to.copy_from_slice(from);
+        }
+        let buf = std::mem::replace(&mut self.input.buf, buf);
+        self.input.pos = 0;
+        self.input.end = kept;
+        let core = match spare.core.take() {
+            Some((delimiter, core)) if delimiter == self.delimiter => core,
+            _ => new_parser(self.delimiter),
+        };
+        Ok(Some(CsvReader {
+            info: self.info.clone(),
+            input: Input {
+                stream: Box::new(io::empty()),
+                buf,
+                pos: start,
+                end: start + cut,
+                eof: true,
+                lines,
+            },
+            core,
+            delimiter: self.delimiter,
+            bom_may_follow: false,
+            plain: false,
+            discard: Vec::new(),
+            discard_ends: Vec::new(),
+            done: false,
+        }))
+    }
+
+    /// What a reader from [`CsvReader::take_chunk`] leaves for the next
+    /// chunk: its buffer, and its parser when it read to the end (where the
+    /// parser is between records, as a new one is).
+    pub(crate) fn into_spare(self) -> Spare {
+        Spare {
+            core: self.done.then_some((self.delimiter, self.core)),
+            buf: self.input.buf,
+        }
+    }
+
     /// No line break is left in the bytes read from the input and not
     /// consumed: the next row reads more first.
     pub(crate) fn at_fill(&self) -> bool {
@@ -872,6 +1020,105 @@ mod tests {
             assert!(rec.cells.ends.capacity() <= MAX_RECORD_DELIMITERS as usize + 2);
         }
         Ok((reader.info().columns.clone(), rows))
+    }
+
+    /// The columns and rows of an input, or the fatal error's text.
+    type Read = Result<(Vec<String>, Vec<Row>), String>;
+
+    /// [`read_all`], taking whole rows as chunks wherever the reader can,
+    /// and reading the others one by one; also how many chunks it took.
+    fn read_all_chunked(
+        bytes: &[u8],
+        delimiter: Option<u8>,
+        fill: usize,
+    ) -> (Read, usize) {
+        let stream: Stream = Box::new(io::Cursor::new(bytes.to_vec()));
+        let mut reader =
+            match CsvReader::with_fill_size("t", stream, InputFormat::Csv, delimiter, fill) {
+                Ok(r) => r,
+                Err(e) => return (Err(e.to_string()), 0),
+            };
+        let mut rows = Vec::new();
+        let mut rec = Record::new();
+        let mut spare = Spare::default();
+        let mut chunks = 0;
+        let row = |result: Result<bool, ReadError>, rec: &Record, rows: &mut Vec<Row>| {
+            match result {
+                Ok(true) => rows.push(Ok((
+                    rec.line(),
+                    rec.cells.iter().map(str::to_string).collect(),
+                ))),
+                Ok(false) => return Ok(false),
+                Err(ReadError::Row(e)) => rows.push(Err(e.to_string())),
+                Err(ReadError::Fatal(e)) => return Err(e.to_string()),
+            }
+            Ok(true)
+        };
+        loop {
+            match reader.take_chunk(&mut spare) {
+                Ok(Some(mut chunk)) => {
+                    chunks += 1;
+                    loop {
+                        let result = chunk.read(&mut rec);
+                        match row(result, &rec, &mut rows) {
+                            Ok(true) => {}
+                            Ok(false) => break,
+                            Err(e) => return (Err(e), chunks),
+                        }
+                    }
+                    spare = chunk.into_spare();
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => return (Err(e.to_string()), chunks),
+            }
+            let result = reader.read(&mut rec);
+            match row(result, &rec, &mut rows) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return (Err(e), chunks),
+            }
+        }
+        (Ok((reader.info().columns.clone(), rows)), chunks)
+    }
+
+    /// Rows taken as chunks are the rows read one by one, with their lines
+    /// and errors, and chunks are taken where the text allows.
+    #[test]
+    fn chunks_read_as_rows_do() {
+        let mut text = String::from("id,name,note\n");
+        for i in 0..300 {
+            match i % 6 {
+                0 => text.push_str(&format!("{i},\"a, \"\"quoted\"\" name\",x\n")),
+                1 => text.push_str(&format!("{i},\"two\nlines\",\"\"\n")),
+                2 => text.push_str(&format!("{i},short\n")),
+                3 => text.push_str("\n   \n"),
+                _ => text.push_str(&format!("{i},plain {i},y\n")),
+            }
+        }
+        for fill in [7, 64, 300, FILL_BYTES] {
+            let want = read_all(text.as_bytes(), Some(b','), fill);
+            let (got, chunks) = read_all_chunked(text.as_bytes(), Some(b','), fill);
+            assert_eq!(got, want, "fill {fill}");
+            assert!(chunks > 0, "fill {fill}: no chunk taken");
+        }
+        // CRLF line ends are cut as well.
+        let crlf = text.replace('\n', "\r\n");
+        let want = read_all(crlf.as_bytes(), Some(b','), FILL_BYTES);
+        let (got, chunks) = read_all_chunked(crlf.as_bytes(), Some(b','), FILL_BYTES);
+        assert_eq!(got, want, "CRLF");
+        assert!(chunks > 0, "CRLF: no chunk taken");
+        // A lone CR, or a quote inside a cell, and the rows are read one by
+        // one, the same.
+        for text in [
+            "id,n\r1,a\r2,b\r",
+            "id,n\n1,a\"b\n2,c\n",
+            "id,n\n1,\"a\"b\n2,c\n",
+        ] {
+            let want = read_all(text.as_bytes(), Some(b','), FILL_BYTES);
+            let (got, _) = read_all_chunked(text.as_bytes(), Some(b','), FILL_BYTES);
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     fn ok(line: u64, cells: &[&str]) -> Row {
@@ -1135,6 +1382,17 @@ mod tests {
             let want = oracle(text.as_bytes());
             prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), fill), &want, "{:?}", text);
             prop_assert_eq!(&read_all(text.as_bytes(), Some(b','), FILL_BYTES), &want, "{:?}", text);
+        }
+
+        /// Rows taken as chunks wherever the reader can are the same.
+        #[test]
+        fn same_records_taken_as_chunks(text in csv_text(), fill in 1usize..16) {
+            // Without CRs too, where chunks can be taken.
+            for text in [text.clone(), text.replace('\r', "")] {
+                let want = read_all(text.as_bytes(), Some(b','), fill);
+                prop_assert_eq!(&read_all_chunked(text.as_bytes(), Some(b','), fill).0, &want, "{:?}", text);
+                prop_assert_eq!(&read_all_chunked(text.as_bytes(), Some(b','), FILL_BYTES).0, &want, "{:?}", text);
+            }
         }
     }
 

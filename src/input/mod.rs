@@ -668,6 +668,22 @@ impl InputReader {
         }
     }
 
+    /// For CSV and TSV: takes the whole rows in the bytes read (reading
+    /// more of the input first when no whole line is left), as a [`Chunk`]
+    /// to read them from (with the buffer and parser in `spare`), where they can be cut without
+    /// parsing them (see the reader's rules: no CR, quotes only around
+    /// cells). The rows, their lines and errors are the ones this reader
+    /// would have read, and it goes on after them. `None`, with nothing
+    /// taken, for JSON and wherever the rows cannot be cut: read them one
+    /// by one. Lets several threads take turns reading an input while each
+    /// parses its own rows.
+    pub fn take_chunk(&mut self, spare: &mut ChunkSpare) -> Result<Option<Chunk>, ReadError> {
+        match &mut self.inner {
+            Inner::Csv(r) => Ok(r.take_chunk(&mut spare.0)?.map(|reader| Chunk { reader })),
+            Inner::Json(_) | Inner::Ndjson(_) => Ok(None),
+        }
+    }
+
     /// Like [`InputReader::read`], but a JSON record is only cut out of the
     /// input: [`Record::prepare`] must parse it before it is read (errors in
     /// its text come from there). Lets another thread do the parsing.
@@ -679,6 +695,28 @@ impl InputReader {
         }
     }
 }
+
+/// Rows taken from an input by [`InputReader::take_chunk`].
+pub struct Chunk {
+    reader: CsvReader,
+}
+
+impl Chunk {
+    /// Reads the next row of the chunk, as [`InputReader::read`] does.
+    pub fn read(&mut self, rec: &mut Record) -> Result<bool, ReadError> {
+        self.reader.read(rec)
+    }
+
+    /// What the next [`InputReader::take_chunk`] on this thread reuses.
+    pub fn into_spare(self) -> ChunkSpare {
+        ChunkSpare(self.reader.into_spare())
+    }
+}
+
+/// A buffer and a parser kept from one [`Chunk`] to the next, by the
+/// thread that reads them.
+#[derive(Default)]
+pub struct ChunkSpare(delimited::Spare);
 
 impl Iterator for InputReader {
     type Item = Result<Record, ReadError>;
