@@ -404,6 +404,8 @@ struct Turn<O> {
     busy: bool,
     /// Stop: the output failed, or a thread stopped early.
     halt: bool,
+    /// Threads waiting for the output to move on.
+    waiting_for_room: usize,
 }
 
 /// Parses (JSON), converts, evaluates and hands each row of a batch to the work.
@@ -603,6 +605,7 @@ pub fn run<W: Work>(
             waiting: BTreeMap::new(),
             busy: false,
             halt: false,
+            waiting_for_room: 0,
         });
         // Signalled whenever the output moves on, or the pass halts.
         let room = Condvar::new();
@@ -625,10 +628,12 @@ pub fn run<W: Work>(
                     {
                         let Ok(mut t) = turn.lock() else { return };
                         while !t.halt && r.seq >= t.next + ahead {
+                            t.waiting_for_room += 1;
                             t = match room.wait(t) {
                                 Ok(t) => t,
                                 Err(_) => return,
                             };
+                            t.waiting_for_room -= 1;
                         }
                         if t.halt {
                             return;
@@ -738,7 +743,10 @@ pub fn run<W: Work>(
                     };
                     t.next += 1;
                     t.halt |= !handed;
-                    room.notify_all();
+                    // A wake-up is a system call: only for a thread waiting.
+                    if t.waiting_for_room > 0 || t.halt {
+                        room.notify_all();
+                    }
                 }
                 t.busy = false;
             }

@@ -1027,11 +1027,7 @@ mod tests {
 
     /// [`read_all`], taking whole rows as chunks wherever the reader can,
     /// and reading the others one by one; also how many chunks it took.
-    fn read_all_chunked(
-        bytes: &[u8],
-        delimiter: Option<u8>,
-        fill: usize,
-    ) -> (Read, usize) {
+    fn read_all_chunked(bytes: &[u8], delimiter: Option<u8>, fill: usize) -> (Read, usize) {
         let stream: Stream = Box::new(io::Cursor::new(bytes.to_vec()));
         let mut reader =
             match CsvReader::with_fill_size("t", stream, InputFormat::Csv, delimiter, fill) {
