@@ -1121,31 +1121,6 @@ mod tests {
         Ok((line, cells.iter().map(|c| c.to_string()).collect()))
     }
 
-    /// Counts the reads from the input.
-    struct Counted {
-        inner: io::Cursor<Vec<u8>>,
-        reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    }
-
-    impl io::Read for Counted {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            self.reads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.inner.read(out)
-        }
-    }
-
-    impl io::BufRead for Counted {
-        fn fill_buf(&mut self) -> io::Result<&[u8]> {
-            self.reads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.inner.fill_buf()
-        }
-        fn consume(&mut self, n: usize) {
-            self.inner.consume(n);
-        }
-    }
-
     /// `at_fill` says when the next row reads more of the input: whenever
     /// it says so, the next row does, and it says so about once a fill.
     #[test]
@@ -1159,31 +1134,16 @@ mod tests {
             }
         }
         for fill in [16, 64, 100, 1000] {
-            let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let stream: Stream = Box::new(Counted {
-                inner: io::Cursor::new(text.clone().into_bytes()),
-                reads: reads.clone(),
-            });
+            let (counted, reads) = crate::input::counting::Counted::new(text.clone().into_bytes());
+            let stream: Stream = Box::new(counted);
             let mut reader =
                 CsvReader::with_fill_size("t", stream, InputFormat::Csv, Some(b','), fill).unwrap();
-            let mut rec = Record::new();
-            let (mut said, mut rows) = (0, 0);
-            loop {
-                let at_fill = reader.at_fill();
-                let before = reads.load(std::sync::atomic::Ordering::Relaxed);
-                if !reader.read(&mut rec).unwrap() {
-                    break;
-                }
-                rows += 1;
-                let after = reads.load(std::sync::atomic::Ordering::Relaxed);
-                if at_fill {
-                    said += 1;
-                    assert!(
-                        after > before,
-                        "fill {fill}, row {rows}: no read after at_fill"
-                    );
-                }
-            }
+            let (rows, said) = crate::input::counting::rows_and_fills(
+                &reads,
+                &mut reader,
+                |r| r.at_fill(),
+                |r, rec| r.read(rec).unwrap(),
+            );
             assert_eq!(rows, 400);
             let fills = text.len() / fill;
             assert!(

@@ -1509,20 +1509,6 @@ fn skip_value_at(b: &[u8], mut i: usize) -> Result<usize, Fault> {
 mod tests {
     use super::*;
 
-    /// Counts the reads from the input.
-    struct Counted {
-        inner: Cursor<Vec<u8>>,
-        reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    }
-
-    impl Read for Counted {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            self.reads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.inner.read(out)
-        }
-    }
-
     /// `at_fill` says when the next line reads more of the input: whenever
     /// it says so, the next line does, and it says so about once a fill.
     #[test]
@@ -1536,11 +1522,7 @@ mod tests {
             }
         }
         for fill in [8, 50, 100, 1000] {
-            let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let counted = Counted {
-                inner: Cursor::new(text.clone().into_bytes()),
-                reads: reads.clone(),
-            };
+            let (counted, reads) = crate::input::counting::Counted::new(text.clone().into_bytes());
             let mut reader = NdjsonReader {
                 info: SourceInfo {
                     name: "t".into(),
@@ -1556,24 +1538,12 @@ mod tests {
                 buf: Vec::new(),
                 done: false,
             };
-            let mut rec = Record::new();
-            let (mut said, mut rows) = (0, 0);
-            loop {
-                let at_fill = reader.at_fill();
-                let before = reads.load(std::sync::atomic::Ordering::Relaxed);
-                if !reader.read(&mut rec).unwrap() {
-                    break;
-                }
-                rows += 1;
-                let after = reads.load(std::sync::atomic::Ordering::Relaxed);
-                if at_fill {
-                    said += 1;
-                    assert!(
-                        after > before,
-                        "fill {fill}, row {rows}: no read after at_fill"
-                    );
-                }
-            }
+            let (rows, said) = crate::input::counting::rows_and_fills(
+                &reads,
+                &mut reader,
+                |r| r.at_fill(),
+                |r, rec| r.read(rec).unwrap(),
+            );
             assert_eq!(rows, 300 - 300 / 7 - 1);
             assert!(!reader.at_fill(), "nothing more to read at the end");
             let fills = text.len() / fill;

@@ -731,3 +731,74 @@ impl Iterator for InputReader {
         }
     }
 }
+
+/// For tests of where a reader reads more of its input.
+#[cfg(test)]
+pub(crate) mod counting {
+    use super::Record;
+    use std::io::{self, BufRead, Cursor, Read};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A stream over `bytes` that counts the reads made from it.
+    pub(crate) struct Counted {
+        inner: Cursor<Vec<u8>>,
+        reads: Arc<AtomicUsize>,
+    }
+
+    impl Counted {
+        pub(crate) fn new(bytes: Vec<u8>) -> (Counted, Arc<AtomicUsize>) {
+            let reads = Arc::new(AtomicUsize::new(0));
+            let counted = Counted {
+                inner: Cursor::new(bytes),
+                reads: Arc::clone(&reads),
+            };
+            (counted, reads)
+        }
+    }
+
+    impl Read for Counted {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+            self.inner.read(out)
+        }
+    }
+
+    impl BufRead for Counted {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+            self.inner.fill_buf()
+        }
+        fn consume(&mut self, n: usize) {
+            self.inner.consume(n);
+        }
+    }
+
+    /// Reads every row of `reader`, asking `at_fill` before each, and
+    /// asserts that whenever it says so the row reads from the input.
+    /// Returns the rows and how many times `at_fill` said so.
+    pub(crate) fn rows_and_fills<R>(
+        reads: &AtomicUsize,
+        reader: &mut R,
+        at_fill: fn(&mut R) -> bool,
+        read: fn(&mut R, &mut Record) -> bool,
+    ) -> (usize, usize) {
+        let mut rec = Record::new();
+        let (mut rows, mut said) = (0, 0);
+        loop {
+            let fill = at_fill(reader);
+            let before = reads.load(Ordering::Relaxed);
+            if !read(reader, &mut rec) {
+                return (rows, said);
+            }
+            rows += 1;
+            if fill {
+                said += 1;
+                assert!(
+                    reads.load(Ordering::Relaxed) > before,
+                    "row {rows}: no read after at_fill"
+                );
+            }
+        }
+    }
+}
