@@ -39,6 +39,7 @@ pub mod compile;
 pub mod diag;
 pub mod diff;
 pub mod eval;
+pub mod files;
 pub mod fmt;
 pub mod init;
 pub mod input;
@@ -71,6 +72,10 @@ impl LoadError {
     /// Renders every diagnostic in a style.
     pub fn render(&self, style: Style) -> String {
         diag::render_all(&self.diagnostics, &self.sources, style)
+    }
+
+    fn file(e: &files::FileError) -> LoadError {
+        LoadError::io(e.to_string(), e.help().map(str::to_string))
     }
 
     fn io(message: String, help: Option<String>) -> LoadError {
@@ -178,8 +183,12 @@ pub fn load_default() -> Result<Loaded, LoadError> {
 }
 
 /// The rule files named by paths: files as given, directories read
-/// recursively for `*.rules` in sorted path order.
-pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+/// recursively for `*.rules` in sorted path order, every one under the
+/// file [`Policy`](files::Policy); each with how it was named.
+pub fn rule_files(
+    paths: &[PathBuf],
+    policy: files::Policy,
+) -> Result<Vec<(PathBuf, files::Origin)>, LoadError> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| {
@@ -187,116 +196,89 @@ pub fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
                 format!(
                     "cannot read the rule file `{}`: {}",
                     p.display(),
-                    io_reason(&e)
+                    files::reason(&e)
                 ),
                 None,
             )
         })?;
         if meta.is_dir() {
-            let mut found = Vec::new();
-            collect_rule_files(p, &mut found, 0)?;
-            found.sort();
+            let found = files::walk(p, "rules", policy).map_err(|e| match e {
+                files::WalkError::File(e) => LoadError::file(&e),
+                other => LoadError::io(other.to_string(), None),
+            })?;
             if found.is_empty() {
                 return Err(LoadError::io(
                     format!("the directory `{}` holds no `.rules` file", p.display()),
                     Some("rule files end in `.rules`".into()),
                 ));
             }
-            out.extend(found);
+            out.extend(found.into_iter().map(|f| (f, files::Origin::Found)));
         } else {
-            out.push(p.clone());
+            out.push((p.clone(), files::Origin::Named));
         }
     }
     Ok(out)
 }
 
-fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
-    if depth > 32 {
-        return Err(LoadError::io(
-            format!("`{}` is nested too deeply", dir.display()),
-            None,
-        ));
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        LoadError::io(
-            format!(
-                "cannot read the directory `{}`: {}",
-                dir.display(),
-                io_reason(&e)
-            ),
-            None,
-        )
-    })?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            collect_rule_files(&path, out, depth + 1)?;
-        } else if path.extension().is_some_and(|e| e == "rules") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
+/// Rule files read together, in bytes, at most.
+pub const MAX_RULE_SET_BYTES: usize = 64 * 1024 * 1024;
 
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// Loads a rule set from files and directories (SPEC §3: directories are read
-/// recursively in sorted path order).
-pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
-    let files = rule_files(paths)?;
-    let mut texts = Vec::new();
-    for f in files {
-        let meta = std::fs::metadata(&f).map_err(|e| {
-            LoadError::io(
+/// Reads one rule file under the policy, bounded by the size limit as it is
+/// read, as UTF-8.
+pub fn read_rule_file(
+    path: &Path,
+    origin: files::Origin,
+    policy: files::Policy,
+) -> Result<String, LoadError> {
+    let bytes = files::read_bounded(path, origin, policy, syntax::MAX_FILE_BYTES).map_err(|e| {
+        match e.why {
+            files::Why::TooLarge(limit) => LoadError::io(
                 format!(
-                    "cannot read the rule file `{}`: {}",
-                    f.display(),
-                    io_reason(&e)
-                ),
-                None,
-            )
-        })?;
-        if meta.len() > syntax::MAX_FILE_BYTES as u64 {
-            return Err(LoadError::io(
-                format!(
-                    "the rule file `{}` is {} bytes, more than the limit of {}",
-                    f.display(),
-                    meta.len(),
-                    syntax::MAX_FILE_BYTES
+                    "the rule file `{}` is more than the limit of {limit} bytes",
+                    path.display()
                 ),
                 Some(
                     "split it into several files in one directory and pass the directory with -r"
                         .into(),
                 ),
-            ));
+            ),
+            _ => LoadError::file(&e),
         }
-        let bytes = std::fs::read(&f).map_err(|e| {
-            LoadError::io(
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        LoadError::io(
+            format!(
+                "the rule file `{}` is not valid UTF-8 (at byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+            Some("save it as UTF-8".into()),
+        )
+    })
+}
+
+/// Loads a rule set from files and directories (directories are read
+/// recursively in sorted path order), under the strictest file policy.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    load_paths_with(paths, files::Policy::default())
+}
+
+/// Loads a rule set from files and directories under a file policy.
+pub fn load_paths_with(paths: &[PathBuf], policy: files::Policy) -> Result<Loaded, LoadError> {
+    let files = rule_files(paths, policy)?;
+    let mut texts = Vec::new();
+    let mut total = 0usize;
+    for (f, origin) in files {
+        let text = read_rule_file(&f, origin, policy)?;
+        total += text.len();
+        if total > MAX_RULE_SET_BYTES {
+            return Err(LoadError::io(
                 format!(
-                    "cannot read the rule file `{}`: {}",
-                    f.display(),
-                    io_reason(&e)
+                    "the rule files are larger than the limit of {MAX_RULE_SET_BYTES} bytes together"
                 ),
                 None,
-            )
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            LoadError::io(
-                format!(
-                    "the rule file `{}` is not valid UTF-8 (at byte {})",
-                    f.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-                Some("save it as UTF-8".into()),
-            )
-        })?;
+            ));
+        }
         texts.push((f.display().to_string(), text));
     }
     load_sources(texts)

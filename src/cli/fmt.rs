@@ -51,7 +51,7 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
             }
         };
     }
-    let files = match outsort::rule_files(&args.files) {
+    let files = match outsort::rule_files(&args.files, ui.files) {
         Ok(f) => f,
         Err(e) => {
             eprint!("{}", e.render(ui.style));
@@ -60,12 +60,12 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
     };
     let mut exit = Exit::Success;
     let mut unformatted = 0;
-    for path in &files {
+    for (path, origin) in &files {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match outsort::read_rule_file(path, *origin, ui.files) {
             Ok(t) => t,
             Err(e) => {
-                ui.error(&format!("cannot read `{name}`: {e}"));
+                eprint!("{}", e.render(ui.style));
                 exit = Exit::Error;
                 continue;
             }

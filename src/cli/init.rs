@@ -39,7 +39,7 @@ pub fn run(ui: &Ui, args: InitArgs) -> Exit {
         records: args.records.clone(),
         skip_invalid: false,
     }
-    .options();
+    .options(ui.files);
     let source = InputSource::from_arg(&args.input);
     let mut reader = match InputReader::open(&source, &options) {
         Ok(r) => r,

@@ -70,6 +70,11 @@ pub struct Cli {
     /// How rule-set errors are shown: human, plain or json
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+
+    /// Read through symbolic links that lead outside the working directory
+    /// (refused by default: see SECURITY.md)
+    #[arg(long, global = true)]
+    follow_links: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -171,7 +176,7 @@ pub enum EncodingArg {
 }
 
 impl InputArgs {
-    pub fn options(&self) -> outsort::input::InputOptions {
+    pub fn options(&self, files: outsort::files::Policy) -> outsort::input::InputOptions {
         outsort::input::InputOptions {
             format: self.input_format.map(|f| match f {
                 InputFormatArg::Csv => InputFormat::Csv,
@@ -186,6 +191,7 @@ impl InputArgs {
             },
             records: self.records.clone(),
             threads: 1,
+            files,
         }
     }
 }
@@ -208,6 +214,8 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 pub struct Ui {
     pub color: bool,
     pub style: Style,
+    /// What files may be read.
+    pub files: outsort::files::Policy,
 }
 
 impl Ui {
@@ -234,7 +242,7 @@ impl Ui {
         let loaded = if rules.rules.is_empty() {
             outsort::load_default()
         } else {
-            outsort::load_paths(&rules.rules)
+            outsort::load_paths_with(&rules.rules, self.files)
         };
         match loaded {
             Ok((program, warnings)) => {
@@ -291,7 +299,13 @@ pub fn main() -> ExitCode {
         ErrorFormat::Human if color => Style::Color,
         ErrorFormat::Human => Style::Plain,
     };
-    let ui = Ui { color, style };
+    let ui = Ui {
+        color,
+        style,
+        files: outsort::files::Policy {
+            follow_links: cli.follow_links,
+        },
+    };
     let exit = match cli.command {
         Command::Classify(args) => classify::run(&ui, args),
         Command::Check(args) => check::run(&ui, args),

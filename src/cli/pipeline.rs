@@ -120,7 +120,7 @@ pub fn open_for(
     };
     let options = InputOptions {
         threads,
-        ..args.options()
+        ..args.options(ui.files)
     };
     let mut readers = Vec::new();
     let mut metas = Vec::new();

@@ -50,6 +50,10 @@ pub enum InputErrorKind {
     NoRecords,
     #[error("{0}")]
     Unsupported(String),
+    /// The file policy refused the file (a link out of the working
+    /// directory, a device, a system file).
+    #[error("not read: it {0}")]
+    Refused(crate::files::Why),
 }
 
 fn describe_keys(keys: &[String]) -> String {
@@ -71,6 +75,14 @@ impl InputError {
 
     pub(crate) fn io(file: &str, err: io::Error) -> Self {
         InputError::new(file, None, InputErrorKind::Io(err))
+    }
+
+    /// A file the file policy did not open.
+    pub(crate) fn file(file: &str, err: crate::files::FileError) -> Self {
+        match err.why {
+            crate::files::Why::Io(e) => InputError::io(file, e),
+            why => InputError::new(file, None, InputErrorKind::Refused(why)),
+        }
     }
 }
 

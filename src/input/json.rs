@@ -11,16 +11,18 @@
 //! The columns (top-level keys, in first-seen order) must be known before any
 //! row is written, so a JSON input is read twice: a first pass checks the
 //! structure, resolves which array holds the records and collects the keys; a
-//! second pass yields the records. A file is simply opened again; standard
-//! input is first read into memory (at most [`MAX_STDIN_JSON_BYTES`]). The
+//! second pass yields the records. A file is opened once and each pass
+//! reads it at its own offsets ([`At`]); standard input and pipes are first
+//! read into memory (at most [`MAX_STDIN_JSON_BYTES`]). The
 //! first pass over NDJSON reads each line in place in the read buffer and
 //! only looks at the keys ([`LineKeys`]).
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::sync::Arc;
+
+use crate::files::At;
 
 use serde_json::{Map, Value as Json};
 
@@ -44,8 +46,9 @@ const PIECES_MIN_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Where a JSON input can be read from, as often as needed.
 pub(crate) enum Reopen {
-    /// A file, opened again for each pass and decoded as given.
-    Path(PathBuf, Encoding),
+    /// A regular file opened once, read from the start for each pass and
+    /// decoded as given.
+    File(Arc<File>, Encoding),
     /// Bytes already decoded to UTF-8 (standard input, or bytes handed over).
     Memory(Arc<[u8]>),
 }
@@ -61,7 +64,9 @@ impl AsRef<[u8]> for Shared {
 impl Reopen {
     pub(crate) fn open(&self) -> io::Result<Stream> {
         match self {
-            Reopen::Path(path, encoding) => prepare(Box::new(File::open(path)?), *encoding),
+            Reopen::File(file, encoding) => {
+                prepare(Box::new(At::new(Arc::clone(file), 0, None)), *encoding)
+            }
             Reopen::Memory(bytes) => Ok(Box::new(Cursor::new(Shared(Arc::clone(bytes))))),
         }
     }
@@ -1062,15 +1067,14 @@ fn keys_in_pieces(source: &Reopen, threads: usize) -> Option<Vec<String>> {
                 Some(memchr::memchr(b'\n', rest).map_or(size, |p| at + p as u64 + 1))
             })?
         }
-        Reopen::Path(path, Encoding::Utf8) => {
-            let size = std::fs::metadata(path).ok()?.len();
+        Reopen::File(file, Encoding::Utf8) => {
+            let size = file.metadata().ok()?.len();
             if size < PIECES_MIN_BYTES {
                 return None;
             }
-            let mut file = File::open(path).ok()?;
-            cuts(size, threads, |at| line_start_after(&mut file, at, size))?
+            cuts(size, threads, |at| line_start_after(file, at, size))?
         }
-        Reopen::Path(..) => return None,
+        Reopen::File(..) => return None,
     };
     let budget = KEY_BUDGET / threads;
     let pieces: Vec<Option<Vec<String>>> = std::thread::scope(|scope| {
@@ -1131,24 +1135,20 @@ fn piece(source: &Reopen, start: u64, end: u64) -> Option<Box<dyn BufRead + Send
             let piece = bytes.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)?;
             Some(Box::new(piece))
         }
-        Reopen::Path(path, encoding) => {
-            let mut file = File::open(path).ok()?;
+        Reopen::File(file, encoding) => {
+            let at = At::new(Arc::clone(file), start, Some(end));
             if start == 0 {
-                return prepare(Box::new(file.take(end)), *encoding).ok();
+                return prepare(Box::new(at), *encoding).ok();
             }
-            file.seek(SeekFrom::Start(start)).ok()?;
-            Some(Box::new(BufReader::with_capacity(
-                64 * 1024,
-                file.take(end - start),
-            )))
+            Some(Box::new(BufReader::with_capacity(64 * 1024, at)))
         }
     }
 }
 
 /// The offset just past the first line break at or after `at` in `file`
 /// (`size` bytes), or `size`.
-fn line_start_after(file: &mut File, at: u64, size: u64) -> Option<u64> {
-    file.seek(SeekFrom::Start(at)).ok()?;
+fn line_start_after(file: &Arc<File>, at: u64, size: u64) -> Option<u64> {
+    let mut file = At::new(Arc::clone(file), at, None);
     let mut buf = vec![0u8; 64 * 1024];
     let mut offset = at;
     loop {
@@ -1607,7 +1607,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.ndjson");
         std::fs::write(&path, big_ndjson(true)).unwrap();
-        let file = Reopen::Path(path.clone(), Encoding::Utf8);
+        let opened = Arc::new(File::open(&path).unwrap());
+        let file = Reopen::File(Arc::clone(&opened), Encoding::Utf8);
         assert_eq!(keys_in_one("t", &file).unwrap(), want);
         for threads in [2, 3, 7] {
             assert_eq!(
@@ -1618,7 +1619,7 @@ mod tests {
         }
         // Not cut: another encoding, a small input.
         assert_eq!(
-            keys_in_pieces(&Reopen::Path(path, Encoding::Windows1252), 2),
+            keys_in_pieces(&Reopen::File(opened, Encoding::Windows1252), 2),
             None
         );
         let small = Reopen::Memory(Arc::from(&b"{\"a\":1}\n"[..]));

@@ -33,7 +33,6 @@ mod object;
 mod stream;
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -120,6 +119,8 @@ pub struct InputOptions {
     /// Threads that opening the input may use: the first pass over a JSON
     /// Lines file collects its keys on this many (0 and 1: one).
     pub threads: usize,
+    /// What files may be read.
+    pub files: crate::files::Policy,
 }
 
 /// Where an input comes from.
@@ -507,12 +508,24 @@ impl InputReader {
                 InputErrorKind::Unsupported(message),
             ));
         }
-        let open = || -> Result<Stream, InputError> {
-            let file = File::open(path).map_err(|e| InputError::io(&name, e))?;
-            prepare(Box::new(file), options.encoding).map_err(|e| InputError::io(&name, e))
-        };
-        let reopen = || Reopen::Path(path.clone(), options.encoding);
+        let opened = crate::files::open(path, crate::files::Origin::Named, options.files)
+            .map_err(|e| InputError::file(&name, e))?;
         let format = options.format.or_else(|| InputFormat::from_path(path));
+        if opened.kind == crate::files::Kind::Pipe {
+            // A pipe is read once: JSON from it is held in memory, as from
+            // standard input.
+            let options = InputOptions {
+                format,
+                ..options.clone()
+            };
+            return InputReader::from_reader(&name, Box::new(opened.file), &options);
+        }
+        let file = Arc::new(opened.file);
+        let open = || -> Result<Stream, InputError> {
+            let at = crate::files::At::new(Arc::clone(&file), 0, None);
+            prepare(Box::new(at), options.encoding).map_err(|e| InputError::io(&name, e))
+        };
+        let reopen = || Reopen::File(Arc::clone(&file), options.encoding);
         let inner = match format {
             Some(f @ (InputFormat::Csv | InputFormat::Tsv)) => Inner::Csv(Box::new(
                 CsvReader::new(&name, open()?, f, options.delimiter)?,
