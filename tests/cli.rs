@@ -593,7 +593,7 @@ fn a_full_disk_ends_the_run_with_an_error_on_every_thread_count() {
         assert_eq!(run.code, 2, "{threads} threads");
         assert!(
             run.stderr
-                .contains("error: cannot write the output: No space left on device"),
+                .contains("error: cannot write `/dev/full`: no space left on device\n"),
             "{threads} threads: {}",
             run.stderr
         );
