@@ -29,7 +29,7 @@ pub struct CheckArgs {
     fail_on: FailOn,
 
     /// Threads reading and evaluating tasks (default: every core; at most 256)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::parse_threads)]
     threads: Option<usize>,
 }
 

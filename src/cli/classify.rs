@@ -40,7 +40,7 @@ pub struct ClassifyArgs {
     overwrite: bool,
 
     /// Threads reading and evaluating tasks (default: every core; at most 256); output order is kept
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::parse_threads)]
     threads: Option<usize>,
 }
 

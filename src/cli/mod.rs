@@ -200,6 +200,19 @@ fn parse_today(s: &str) -> Result<i32, String> {
     outsort::value::parse_date(s).ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
+/// `--threads N`: a count of 1 or more; above
+/// [`pipeline::MAX_THREADS`] the run uses that many.
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("0 threads cannot do the work; give 1 or more".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(pipeline::MAX_THREADS)
+        }
+        Err(_) => Err(format!("`{s}` is not a number of threads; give 1 or more")),
+    }
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),

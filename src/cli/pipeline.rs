@@ -898,12 +898,12 @@ pub fn each_record(
 /// The most threads a run uses, whatever `--threads` asks for.
 pub const MAX_THREADS: usize = 256;
 
-/// The number of threads to use: `--threads`, or every core; at most
-/// [`MAX_THREADS`].
+/// The number of threads to use: `--threads` (at least 1, as
+/// `parse_threads` makes sure), or every core; at most [`MAX_THREADS`].
 pub fn threads(requested: Option<usize>) -> usize {
     let n = match requested {
-        Some(n) if n > 0 => n,
-        _ => std::thread::available_parallelism().map_or(1, usize::from),
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     n.min(MAX_THREADS)
 }
