@@ -565,6 +565,31 @@ fn a_huge_thread_count_is_capped_not_fatal() {
     assert_eq!(many.stderr, one.stderr);
 }
 
+/// `--threads 0` would do no work: argument parsing refuses it, with exit 2
+/// and a message, for both commands that take it.
+#[test]
+fn zero_threads_are_refused() {
+    for command in ["classify", "check"] {
+        let run = outsort(&[command, "examples/tasks.csv", "--threads", "0", TODAY]);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{command}");
+        assert!(
+            run.stderr.starts_with(
+                "error: invalid value '0' for '--threads <N>': 0 threads cannot do the work; give 1 or more"
+            ),
+            "{command}: {}",
+            run.stderr
+        );
+        let run = outsort(&[command, "examples/tasks.csv", "--threads", "two", TODAY]);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("`two` is not a number of threads"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
+
 /// An output that cannot be written ends the run with exit 2 and says so,
 /// however many threads are writing, instead of hanging or panicking.
 #[cfg(target_os = "linux")]
@@ -593,7 +618,7 @@ fn a_full_disk_ends_the_run_with_an_error_on_every_thread_count() {
         assert_eq!(run.code, 2, "{threads} threads");
         assert!(
             run.stderr
-                .contains("error: cannot write the output: No space left on device"),
+                .contains("error: cannot write `/dev/full`: no space left on device\n"),
             "{threads} threads: {}",
             run.stderr
         );

@@ -1,5 +1,6 @@
 //! `outsort check`: run the policies over every task in one pass, the CI gate.
 
+use super::out::{self, errln};
 use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::{Args, ValueEnum};
@@ -28,7 +29,7 @@ pub struct CheckArgs {
     fail_on: FailOn,
 
     /// Threads reading and evaluating tasks (default: every core; at most 256)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::parse_threads)]
     threads: Option<usize>,
 }
 
@@ -178,7 +179,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     // JSON and GitHub output stream the task findings as they come, in input
     // order; the other formats group or sort them, so keep them to the end.
     let streaming = matches!(args.format, CheckFormat::Json | CheckFormat::Github);
-    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let mut out = std::io::BufWriter::new(out::Stdout);
     let mut wrote_findings = false;
     if args.format == CheckFormat::Json {
         let _ = out.write_all(Report::JSON_OPEN.as_bytes());
@@ -254,7 +255,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
     let row_exit = errors.finish(args.input.skip_invalid);
     if counts.tasks == 0 {
         ui.error("no tasks were read, so no policy was checked");
-        eprintln!(
+        errln!(
             "  a check that checked nothing must not pass: give an input with at least one task"
         );
         return Exit::Error;
@@ -385,10 +386,8 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Exit {
         CheckFormat::Github => report.github_summary(),
         CheckFormat::Sarif => report.sarif(&program),
     };
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        ui.error(&format!("cannot write the output: {e}"));
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        out::record_unseen(&e);
         return Exit::Error;
     }
     let failed = report.fired(Severity::Deny) > 0

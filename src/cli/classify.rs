@@ -1,5 +1,6 @@
 //! `outsort classify`: score and label every task, streaming the results.
 
+use super::out::{self, OutputFile, err, out};
 use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::{Args, ValueEnum};
@@ -7,7 +8,7 @@ use outsort::Program;
 use outsort::eval::{Accumulators, Portfolio};
 use outsort::output::{Chunk, Format, Formatter, Row, Schema, Sink};
 use outsort::value::format_number;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -39,7 +40,7 @@ pub struct ClassifyArgs {
     overwrite: bool,
 
     /// Threads reading and evaluating tasks (default: every core; at most 256); output order is kept
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::parse_threads)]
     threads: Option<usize>,
 }
 
@@ -111,12 +112,22 @@ impl Work for ClassifyWork<'_> {
 }
 
 pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
+    if let Some(path) = &args.output {
+        let reads = out::Reads {
+            inputs: &args.input.inputs,
+            stdin: args.input.reads_stdin(),
+            rules: &args.rules.rules,
+        };
+        if let Err(e) = out::refuse_inputs(ui, path, &reads) {
+            return e;
+        }
+    }
     let program = match ui.load(&args.rules) {
         Ok(p) => p,
         Err(e) => return e,
     };
     let today = today(args.rules.today);
-    let stdout_terminal = std::io::stdout().is_terminal();
+    let stdout_terminal = out::stdout_is_terminal();
     let format = match (&args.format, &args.output) {
         (Some(f), _) => Format::from(*f),
         (None, Some(path)) => match Format::from_path(path) {
@@ -145,18 +156,17 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         Err(e) => return e,
     };
     let schema = Schema::new(&program, inputs.columns.clone(), args.explain);
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
-            Err(e) => {
-                ui.error(&format!("cannot write `{}`: {e}", path.display()));
-                return Exit::Error;
-            }
+    // An output file is put in place only when the run succeeds.
+    let mut file = match &args.output {
+        Some(path) => match OutputFile::create(path) {
+            Ok(f) => Some(f),
+            Err(_) => return Exit::Error,
         },
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout(),
-        )),
+        None => None,
+    };
+    let sink_out: Box<dyn Write + Send + '_> = match file.as_mut() {
+        Some(f) => Box::new(std::io::BufWriter::with_capacity(1 << 16, f)),
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, out::Stdout)),
     };
     let width = if stdout_terminal && args.output.is_none() {
         terminal_width()
@@ -169,10 +179,10 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         today,
         summary: args.summary,
     };
-    let mut sink = match Sink::new(&work.formatter, out, width) {
+    let mut sink = match Sink::new(&work.formatter, sink_out, width) {
         Ok(s) => s,
         Err(e) => {
-            ui.error(&format!("cannot write the output: {e}"));
+            out::record_unseen(&e);
             return Exit::Error;
         }
     };
@@ -199,13 +209,14 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return e,
     };
-    if let Err(e) = sink.finish()
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        ui.error(&format!("cannot write the output: {e}"));
+    if let Err(e) = sink.finish() {
+        out::record_unseen(&e);
         return Exit::Error;
     }
-    let mut exit = errors.finish(args.input.skip_invalid);
+    let mut exit = match &file {
+        Some(f) if !f.is_direct() => errors.finish_unwritten(args.input.skip_invalid, f.name()),
+        _ => errors.finish(args.input.skip_invalid),
+    };
     if counts.tasks == 0 {
         ui.error("no tasks: the input holds no rows to classify");
         exit = Exit::Error;
@@ -215,10 +226,16 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
         // The summary goes with the table when the table is on the terminal,
         // else to standard error, so it never mixes into CSV or JSON data.
         if format.buffers() && args.output.is_none() {
-            print!("{text}");
+            out!("{text}");
         } else {
-            eprint!("{text}");
+            err!("{text}");
         }
+    }
+    if let Some(file) = file
+        && exit == Exit::Success
+        && file.commit().is_err()
+    {
+        return Exit::Error;
     }
     exit
 }

@@ -1,6 +1,7 @@
 //! `outsort diff`: run two versions of a rule set over the same tasks in one
 //! pass and show who changes label, with gates for CI.
 
+use super::out;
 use super::pipeline::{self, Evaluator, RowErrors};
 use super::{Exit, InputArgs, RulesArgs, Ui, parse_today, today};
 use clap::{Args, ValueEnum};
@@ -159,13 +160,11 @@ pub fn run(ui: &Ui, args: DiffArgs) -> Exit {
         DiffFormat::Json => outsort::output::diff::json(&diff, &results),
         DiffFormat::Markdown => outsort::output::diff::markdown(&diff, &results),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
+    if let Err(e) = out::Stdout
         .write_all(report.as_bytes())
-        .and_then(|()| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
+        .and_then(|()| out::Stdout.flush())
     {
-        ui.error(&format!("cannot write the output: {e}"));
+        out::record_unseen(&e);
         return Exit::Error;
     }
     let mut exit = errors.finish(args.input.skip_invalid);

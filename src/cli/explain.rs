@@ -1,5 +1,6 @@
 //! `outsort explain`: the full trace of one task, and what would change its label.
 
+use super::out::{errln, out, outln};
 use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::{Args, ValueEnum};
@@ -110,10 +111,10 @@ pub fn run(ui: &Ui, args: ExplainArgs) -> Exit {
     let Some((mut task, file, line)) = found else {
         ui.error(&format!("no task has the key `{}`", args.task));
         match outsort::diag::did_you_mean(&args.task, sample.iter().map(String::as_str)) {
-            Some(best) => eprintln!("  did you mean `{best}`?"),
+            Some(best) => errln!("  did you mean `{best}`?"),
             None if !sample.is_empty() => {
                 let shown: Vec<&str> = sample.iter().take(5).map(String::as_str).collect();
-                eprintln!("  keys look like: {}", shown.join(", "));
+                errln!("  keys look like: {}", shown.join(", "));
             }
             None => {}
         }
@@ -138,21 +139,21 @@ pub fn run(ui: &Ui, args: ExplainArgs) -> Exit {
             );
             doc["file"] = serde_json::json!(file);
             doc["line"] = serde_json::json!(line);
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         ExplainFormat::Text => {
-            println!("{file}:{line}");
-            print!(
+            outln!("{file}:{line}");
+            out!(
                 "{}",
                 outsort::output::explain::render_text(&program, &task, &explanation, today, 0)
             );
             if program.label_enum.is_some() {
-                println!("what if");
+                outln!("what if");
                 if what_if.is_empty() {
-                    println!("  no single change of a field changes the label");
+                    outln!("  no single change of a field changes the label");
                 }
                 for w in &what_if {
-                    println!(
+                    outln!(
                         "  {}",
                         outsort::output::explain::what_if_text(&program, &task, w)
                     );

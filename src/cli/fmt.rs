@@ -1,6 +1,7 @@
 //! `outsort fmt`: rewrite rule files in the one canonical layout, or check
 //! that they are in it.
 
+use super::out::{self, err, errln, out, outln};
 use super::{Exit, Ui};
 use clap::Args;
 use std::io::Read;
@@ -22,7 +23,7 @@ pub struct FmtArgs {
 fn render_errors(ui: &Ui, name: &str, text: &str, diags: &[outsort::diag::Diagnostic]) {
     let mut sources = outsort::diag::Sources::new();
     sources.add(name, text);
-    eprint!("{}", outsort::diag::render_all(diags, &sources, ui.style));
+    err!("{}", outsort::diag::render_all(diags, &sources, ui.style));
 }
 
 pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
@@ -38,7 +39,7 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
         }
         return match outsort::fmt::format_source(&text) {
             Ok(formatted) => {
-                print!("{formatted}");
+                out!("{formatted}");
                 if args.check && formatted != text {
                     Exit::Failed
                 } else {
@@ -54,18 +55,22 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
     let files = match outsort::rule_files(&args.files, ui.files) {
         Ok(f) => f,
         Err(e) => {
-            eprint!("{}", e.render(ui.style));
+            err!("{}", e.render(ui.style));
             return Exit::Error;
         }
     };
     let mut exit = Exit::Success;
     let mut unformatted = 0;
     for (path, origin) in &files {
+        if out::stdout_failed() {
+            // The diffs of `--check` would be lost: the run ends with exit 2.
+            return Exit::Error;
+        }
         let name = path.display().to_string();
         let text = match outsort::read_rule_file(path, *origin, ui.files) {
             Ok(t) => t,
             Err(e) => {
-                eprint!("{}", e.render(ui.style));
+                err!("{}", e.render(ui.style));
                 exit = Exit::Error;
                 continue;
             }
@@ -83,24 +88,24 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
         }
         if args.check {
             unformatted += 1;
-            println!("{name} is not formatted:");
+            outln!("{name} is not formatted:");
             let diff = similar::TextDiff::from_lines(&text, &formatted);
-            print!(
+            out!(
                 "{}",
                 diff.unified_diff()
                     .context_radius(2)
                     .header(&name, &format!("{name} (formatted)"))
             );
             exit = exit.max(Exit::Failed);
-        } else if let Err(e) = std::fs::write(path, &formatted) {
-            ui.error(&format!("cannot write `{name}`: {e}"));
+        } else if out::replace(path, formatted.as_bytes()).is_err() {
+            // Said at the end of the run; the old file is left as it was.
             exit = Exit::Error;
         } else {
-            eprintln!("formatted {name}");
+            errln!("formatted {name}");
         }
     }
     if args.check && unformatted > 0 {
-        println!("{unformatted} of {} files need `outsort fmt`", files.len());
+        outln!("{unformatted} of {} files need `outsort fmt`", files.len());
     }
     exit
 }

@@ -1,11 +1,12 @@
 //! `outsort init`: draft a starter rule file from an export's header and a
 //! sample of its rows, printed to standard output.
 
+use super::out::{self, errln};
 use super::{EncodingArg, Exit, InputArgs, InputFormatArg, Ui, parse_delimiter};
 use clap::Args;
 use outsort::init::{SAMPLE_ROWS, Sample, draft};
 use outsort::input::{InputReader, InputSource};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
@@ -69,17 +70,15 @@ pub fn run(ui: &Ui, args: InitArgs) -> Exit {
             return Exit::Error;
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
+    if let Err(e) = out::Stdout
         .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
+        .and_then(|()| out::Stdout.flush())
     {
-        ui.error(&format!("cannot write the rule file: {e}"));
+        out::record_unseen(&e);
         return Exit::Error;
     }
-    if std::io::stderr().is_terminal() && !std::io::stdout().is_terminal() {
-        eprintln!(
+    if out::stderr_is_terminal() && !out::stdout_is_terminal() {
+        errln!(
             "drafted from {} rows of {}; review the `#` notes, then run `outsort test -r` on the file",
             sample.rows.len(),
             source.name()

@@ -1,5 +1,6 @@
 //! `outsort lint`: static lints of a rule set, and with data, its coverage.
 
+use super::out::{out, outln};
 use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::Args;
@@ -52,7 +53,7 @@ impl Work for Coverage<'_> {
 pub fn run(ui: &Ui, args: LintArgs) -> Exit {
     if args.list {
         for (name, what) in outsort::lint::LINTS {
-            println!("{name:<26} {what}");
+            outln!("{name:<26} {what}");
         }
         return Exit::Success;
     }
@@ -62,7 +63,7 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
     };
     let warnings = outsort::lint::lint(&program);
     if !warnings.is_empty() {
-        print!(
+        out!(
             "{}",
             outsort::diag::render_all(&warnings, &program.sources, ui.style)
         );
@@ -153,12 +154,12 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
             Err(e) => return e,
         };
         exit = exit.max(errors.finish(args.input.skip_invalid));
-        println!("data coverage over {} tasks:", counts.tasks);
+        outln!("data coverage over {} tasks:", counts.tasks);
         let mut any = false;
         for (r, f) in program.rules.iter().zip(&fired) {
             if !f {
                 any = true;
-                println!(
+                outln!(
                     "  note: rule never fired: \"{}\" ({})",
                     r.name,
                     program.sources.location(r.span)
@@ -173,7 +174,7 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
                 } else {
                     "otherwise".into()
                 };
-                println!(
+                outln!(
                     "  note: label line never taken: {} {cond} ({})",
                     program.label_name(l.value),
                     program.sources.location(l.span)
@@ -182,16 +183,16 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
         }
         if !unused_columns.is_empty() {
             any = true;
-            println!(
+            outln!(
                 "  note: input columns no field reads: {}",
                 unused_columns.join(", ")
             );
         }
         if !any {
-            println!("  every rule fired, every label line was taken, every column was read");
+            outln!("  every rule fired, every label line was taken, every column was read");
         }
     } else if warnings.is_empty() {
-        println!("no lint warnings");
+        outln!("no lint warnings");
     }
     exit
 }

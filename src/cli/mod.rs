@@ -7,15 +7,16 @@ mod explain;
 mod fmt;
 mod init;
 mod lint;
+mod out;
 mod pipeline;
 mod report;
 mod seen;
 mod test;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use out::{err, errln};
 use outsort::diag::Style;
 use outsort::input::{Encoding, InputFormat};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -176,6 +177,11 @@ pub enum EncodingArg {
 }
 
 impl InputArgs {
+    /// Whether standard input is read: `-`, or no input named.
+    pub fn reads_stdin(&self) -> bool {
+        self.inputs.is_empty() || self.inputs.iter().any(|i| i == "-")
+    }
+
     pub fn options(&self, files: outsort::files::Policy) -> outsort::input::InputOptions {
         outsort::input::InputOptions {
             format: self.input_format.map(|f| match f {
@@ -200,6 +206,19 @@ fn parse_today(s: &str) -> Result<i32, String> {
     outsort::value::parse_date(s).ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
+/// `--threads N`: a count of 1 or more; above
+/// [`pipeline::MAX_THREADS`] the run uses that many.
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("0 threads cannot do the work; give 1 or more".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(pipeline::MAX_THREADS)
+        }
+        Err(_) => Err(format!("`{s}` is not a number of threads; give 1 or more")),
+    }
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
@@ -222,17 +241,17 @@ impl Ui {
     /// Prints a one-line error to standard error.
     pub fn error(&self, message: &str) {
         if self.color {
-            eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+            errln!("\x1b[1;31merror\x1b[0m: {message}");
         } else {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
         }
     }
 
     pub fn warning(&self, message: &str) {
         if self.color {
-            eprintln!("\x1b[1;33mwarning\x1b[0m: {message}");
+            errln!("\x1b[1;33mwarning\x1b[0m: {message}");
         } else {
-            eprintln!("warning: {message}");
+            errln!("warning: {message}");
         }
     }
 
@@ -247,7 +266,7 @@ impl Ui {
         match loaded {
             Ok((program, warnings)) => {
                 if !warnings.is_empty() {
-                    eprint!(
+                    err!(
                         "{}",
                         outsort::diag::render_all(&warnings, &program.sources, self.style)
                     );
@@ -255,7 +274,7 @@ impl Ui {
                 Ok(program)
             }
             Err(e) => {
-                eprint!("{}", e.render(self.style));
+                err!("{}", e.render(self.style));
                 Err(Exit::Error)
             }
         }
@@ -272,27 +291,61 @@ pub fn today(fixed: Option<i32>) -> i32 {
     })
 }
 
+/// Whether colour is on for a stream: `--color`, else a terminal unless
+/// `NO_COLOR` is set.
+fn colour(choice: ColorChoice, terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && terminal,
+    }
+}
+
+/// Prints clap's help, version or usage error: help and version to standard
+/// output, errors to standard error, styled as clap would on a terminal.
+fn print_clap(e: &clap::Error) -> Exit {
+    let shown = e.render();
+    let help = matches!(
+        e.kind(),
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+    );
+    let terminal = if help {
+        out::stdout_is_terminal()
+    } else {
+        out::stderr_is_terminal()
+    };
+    let styled =
+        colour(ColorChoice::Auto, terminal) && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+    let text = if styled {
+        shown.ansi().to_string()
+    } else {
+        shown.to_string()
+    };
+    if help {
+        out::out!("{text}");
+        Exit::Success
+    } else {
+        err!("{text}");
+        Exit::Error
+    }
+}
+
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    Exit::Success
-                }
-                _ => Exit::Error,
-            }
-            .into();
+            let exit = print_clap(&e);
+            let ui = Ui {
+                color: colour(ColorChoice::Auto, out::stderr_is_terminal()),
+                style: Style::Plain,
+                files: outsort::files::Policy::default(),
+            };
+            return out::finish(&ui, exit).into();
         }
     };
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = match cli.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
-    };
+    let color = colour(cli.color, out::stderr_is_terminal());
     let style = match cli.error_format {
         ErrorFormat::Json => Style::Json,
         ErrorFormat::Plain => Style::Plain,
@@ -312,12 +365,10 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&ui, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "outsort",
-                &mut std::io::stdout(),
-            );
+            // Generated into memory: `generate` panics on a write error.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "outsort", &mut script);
+            let _ = std::io::Write::write_all(&mut out::Stdout, &script);
             Exit::Success
         }
         Command::Explain(args) => explain::run(&ui, args),
@@ -327,5 +378,5 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
     };
-    exit.into()
+    out::finish(&ui, exit).into()
 }

@@ -8,6 +8,7 @@
 //! then parses, converts, evaluates and formats it, and the results reach
 //! the command in input order (see [`run`]).
 
+use super::out::{self, err, errln};
 use super::{Exit, InputArgs, Ui};
 use outsort::Program;
 use outsort::eval::{RuleTrace, Task};
@@ -16,7 +17,7 @@ use outsort::input::{
 };
 use outsort::value::Value;
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
@@ -98,7 +99,7 @@ pub fn open_for(
             ui.error(
                 "no input: name a CSV, TSV, JSON or NDJSON file, or pipe one into standard input",
             );
-            eprintln!("  for example: outsort classify examples/tasks.csv");
+            errln!("  for example: outsort classify examples/tasks.csv");
             return Err(Exit::Error);
         }
         names.push("-".into());
@@ -161,7 +162,7 @@ pub fn open_for(
                         }
                     }
                     if let Some(list) = columns {
-                        eprintln!("  the input has columns: {list}");
+                        errln!("  the input has columns: {list}");
                     }
                     failed = true;
                 }
@@ -207,9 +208,7 @@ pub fn open_for(
                 },
                 list.join(", ")
             ));
-            eprintln!(
-                "  rename the column, or pass --overwrite to replace it with outsort's value"
-            );
+            errln!("  rename the column, or pass --overwrite to replace it with outsort's value");
             return Err(Exit::Error);
         }
     }
@@ -254,9 +253,9 @@ impl RowErrors {
         self.count += 1;
         if self.count <= SHOWN_ROW_ERRORS {
             if self.color {
-                eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+                errln!("\x1b[1;31merror\x1b[0m: {message}");
             } else {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
             }
         }
     }
@@ -264,11 +263,23 @@ impl RowErrors {
     /// The closing count line; the exit code is 2 with row errors unless
     /// `skip_invalid`.
     pub fn finish(&self, skip_invalid: bool) -> Exit {
+        self.finish_saying(skip_invalid, "the other rows were written")
+    }
+
+    /// Like [`RowErrors::finish`], for a command whose output file is put in
+    /// place only when it succeeds: with exit 2, `file` was not written.
+    pub fn finish_unwritten(&self, skip_invalid: bool, file: &std::path::Path) -> Exit {
+        let unwritten = format!("`{}` was not written", file.display());
+        self.finish_saying(skip_invalid, &unwritten)
+    }
+
+    /// `fate` says what became of the output when the run fails.
+    fn finish_saying(&self, skip_invalid: bool, fate: &str) -> Exit {
         if self.count == 0 {
             return Exit::Success;
         }
         if self.count > SHOWN_ROW_ERRORS {
-            eprintln!("… and {} more row errors", self.count - SHOWN_ROW_ERRORS);
+            errln!("… and {} more row errors", self.count - SHOWN_ROW_ERRORS);
         }
         let rows = if self.count == 1 {
             "1 row".to_string()
@@ -276,11 +287,11 @@ impl RowErrors {
             format!("{} rows", self.count)
         };
         if skip_invalid {
-            eprintln!("{rows} skipped (--skip-invalid); the other rows were processed");
+            errln!("{rows} skipped (--skip-invalid); the other rows were processed");
             Exit::Success
         } else {
-            eprintln!(
-                "{rows} could not be processed; the other rows were written. Fix them, or pass --skip-invalid to accept skipping them."
+            errln!(
+                "{rows} could not be processed; {fate}. Fix them, or pass --skip-invalid to accept skipping them."
             );
             Exit::Error
         }
@@ -368,12 +379,11 @@ impl<F> Handing<'_, F> {
         self.counts.tasks += done.tasks;
         if self.progress && self.counts.tasks / 250_000 != before / 250_000 {
             let rate = self.counts.tasks as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
-            eprint!(
+            err!(
                 "\r{} tasks, {} a second…",
                 self.counts.tasks,
                 rate.round() as u64
             );
-            let _ = std::io::stderr().flush();
         }
         if let Err(e) = (self.consume)(done.out) {
             self.failed = Some(e);
@@ -520,7 +530,7 @@ pub fn run<W: Work>(
         consume,
         errors,
         counts: Counts::default(),
-        progress: std::io::stderr().is_terminal(),
+        progress: out::stderr_is_terminal(),
         started: Instant::now(),
         failed: None,
     };
@@ -767,12 +777,12 @@ pub fn run<W: Work>(
         fatal = fatal_read.load(Ordering::Relaxed);
     }
     if handing.progress && handing.counts.tasks >= 250_000 {
-        eprint!("\r\x1b[K");
+        err!("\r\x1b[K");
     }
-    if let Some(e) = handing.failed
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        ui.error(&format!("cannot write the output: {e}"));
+    // The output failed: the message (none for a closed pipe) comes at
+    // the end of the run, from `out::finish`.
+    if let Some(e) = handing.failed {
+        out::record_unseen(&e);
         return Err(Exit::Error);
     }
     if fatal {
@@ -848,8 +858,8 @@ impl<'p> Evaluator<'p> {
 /// Reads every record of every input on this thread and hands it to `f`,
 /// which returns whether it made a task of it (counted). Rows that cannot be
 /// read go to `errors`. A fatal input error is printed and ends the pass with
-/// exit 2; so does an error from `f`, except a broken pipe, which ends the
-/// pass quietly.
+/// exit 2; so does an error from `f`, a write error, which is remembered for
+/// `out::finish` to report.
 pub fn each_record(
     ui: &Ui,
     inputs: &mut Inputs,
@@ -875,9 +885,8 @@ pub fn each_record(
             match f(input, &record, errors) {
                 Ok(false) => {}
                 Ok(true) => counts.tasks += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(counts),
                 Err(e) => {
-                    ui.error(&format!("cannot write the output: {e}"));
+                    out::record_unseen(&e);
                     return Err(Exit::Error);
                 }
             }
@@ -889,12 +898,12 @@ pub fn each_record(
 /// The most threads a run uses, whatever `--threads` asks for.
 pub const MAX_THREADS: usize = 256;
 
-/// The number of threads to use: `--threads`, or every core; at most
-/// [`MAX_THREADS`].
+/// The number of threads to use: `--threads` (at least 1, as
+/// `parse_threads` makes sure), or every core; at most [`MAX_THREADS`].
 pub fn threads(requested: Option<usize>) -> usize {
     let n = match requested {
-        Some(n) if n > 0 => n,
-        _ => std::thread::available_parallelism().map_or(1, usize::from),
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     n.min(MAX_THREADS)
 }

@@ -1,6 +1,7 @@
 //! `outsort report`: one self-contained HTML file for people who do not run
 //! the tool. It holds every task, so memory grows with the input.
 
+use super::out::{self, OutputFile, errln};
 use super::pipeline::{self, RowErrors, TaskView, Work};
 use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::Args;
@@ -10,6 +11,7 @@ use outsort::compile::Ty;
 use outsort::eval::{Accumulators, FindingStatus};
 use outsort::output::report::{Report, ReportFinding, ReportTask};
 use outsort::value::Value;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -131,6 +133,14 @@ impl Work for ReportWork<'_> {
 }
 
 pub fn run(ui: &Ui, args: ReportArgs) -> Exit {
+    let reads = out::Reads {
+        inputs: &args.input.inputs,
+        stdin: args.input.reads_stdin(),
+        rules: &args.rules.rules,
+    };
+    if let Err(e) = out::refuse_inputs(ui, &args.output, &reads) {
+        return e;
+    }
     let program = match ui.load(&args.rules) {
         Ok(p) => p,
         Err(e) => return e,
@@ -183,8 +193,8 @@ pub fn run(ui: &Ui, args: ReportArgs) -> Exit {
                     "`--weight {name}` is not a numeric field, let or output of the rule set"
                 ));
                 match outsort::diag::did_you_mean(name, names.iter().copied()) {
-                    Some(best) => eprintln!("  did you mean `{best}`?"),
-                    None => eprintln!("  the numeric names are: {}", names.join(", ")),
+                    Some(best) => errln!("  did you mean `{best}`?"),
+                    None => errln!("  the numeric names are: {}", names.join(", ")),
                 }
                 return Exit::Error;
             }
@@ -238,7 +248,7 @@ pub fn run(ui: &Ui, args: ReportArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let mut exit = errors.finish(args.input.skip_invalid);
+    let mut exit = errors.finish_unwritten(args.input.skip_invalid, &args.output);
     if counts.tasks == 0 {
         ui.error("no tasks: the input holds no rows to report on");
         return Exit::Error;
@@ -298,11 +308,18 @@ pub fn run(ui: &Ui, args: ReportArgs) -> Exit {
         .findings
         .sort_by_key(|f| f.status != "fired" && f.status != "expired waiver");
     let ranges: Vec<(f64, f64)> = program.scores.iter().map(|s| (s.lo, s.hi)).collect();
-    if let Err(e) = std::fs::write(&args.output, report.html(&ranges)) {
-        ui.error(&format!("cannot write `{}`: {e}", args.output.display()));
+    // The report replaces the old file only when the run succeeded.
+    if exit != Exit::Success {
+        return exit;
+    }
+    let written = OutputFile::create(&args.output).and_then(|mut file| {
+        file.write_all(report.html(&ranges).as_bytes())?;
+        file.commit()
+    });
+    if written.is_err() {
         return Exit::Error;
     }
-    eprintln!(
+    errln!(
         "wrote {} ({} tasks)",
         args.output.display(),
         report.tasks.len()

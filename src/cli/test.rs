@@ -1,5 +1,6 @@
 //! `outsort test`: run the rule set's `test` blocks, with a coverage gate.
 
+use super::out::out;
 use super::{Exit, RulesArgs, Ui, today};
 use clap::Args;
 use outsort::testing::run_tests;
@@ -39,7 +40,7 @@ pub fn run(ui: &Ui, args: TestArgs) -> Exit {
     };
     let today = today(args.rules.today);
     let (text, exit) = report(&program, args.filter.as_deref(), args.min_coverage, today);
-    print!("{text}");
+    out!("{text}");
     exit
 }
 
