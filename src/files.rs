@@ -99,9 +99,9 @@ impl FileError {
             Why::LinkOutside => Some(
                 "copy the file into the working directory, or pass --follow-links if the files are trusted",
             ),
-            Why::PipeFound => {
-                Some("name the pipe on the command line to read it, or remove it from the directory")
-            }
+            Why::PipeFound => Some(
+                "name the pipe on the command line to read it, or remove it from the directory",
+            ),
             _ => None,
         }
     }

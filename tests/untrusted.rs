@@ -43,8 +43,11 @@ impl Tree {
         )
         .unwrap();
         std::fs::write(outside.join("secret.rules"), format!("{SECRET} {SECRET}\n")).unwrap();
-        std::fs::write(outside.join("secret.csv"), format!("id,hours\n{SECRET},{SECRET}\n"))
-            .unwrap();
+        std::fs::write(
+            outside.join("secret.csv"),
+            format!("id,hours\n{SECRET},{SECRET}\n"),
+        )
+        .unwrap();
         Tree {
             _dir: dir,
             work,
@@ -149,7 +152,8 @@ fn a_rule_file_linked_to_the_environment_is_never_read() {
     t.link("/proc/self", "proc");
     t.run(&["lint", "-r", "proc/environ"]).refused(system);
     t.run(&["classify", "proc/environ"]).refused("not read");
-    t.run(&["classify", "/proc/self/environ"]).refused("not read");
+    t.run(&["classify", "/proc/self/environ"])
+        .refused("not read");
 }
 
 #[test]
@@ -160,11 +164,19 @@ fn a_rule_file_linked_outside_the_working_directory_is_refused() {
         .refused(&format!("`rules/a.rules` {OUTSIDE}"));
     t.link(t.outside.join("secret.rules"), "b.rules");
     for cmd in ["lint", "test"] {
-        t.run(&[cmd, "-r", "b.rules"]).refused("`b.rules` is a symbolic link");
+        t.run(&[cmd, "-r", "b.rules"])
+            .refused("`b.rules` is a symbolic link");
     }
     t.run(&["fmt", "--check", "b.rules"]).refused(OUTSIDE);
-    t.run(&["diff", "--before", "b.rules", "--after", "rules/ok.rules", "tasks.csv"])
-        .refused(OUTSIDE);
+    t.run(&[
+        "diff",
+        "--before",
+        "b.rules",
+        "--after",
+        "rules/ok.rules",
+        "tasks.csv",
+    ])
+    .refused(OUTSIDE);
     t.link("/etc/passwd", "passwd.rules");
     t.run(&["lint", "-r", "passwd.rules"]).refused(OUTSIDE);
     // Relative links, and links to links.
@@ -180,7 +192,13 @@ fn follow_links_reads_outside_on_purpose() {
     std::fs::write(t.outside.join("shared.rules"), RULES).unwrap();
     t.link(t.outside.join("shared.rules"), "shared.rules");
     t.run(&["lint", "-r", "shared.rules"]).refused(OUTSIDE);
-    let run = t.run(&["--follow-links", "classify", "-r", "shared.rules", "tasks.csv"]);
+    let run = t.run(&[
+        "--follow-links",
+        "classify",
+        "-r",
+        "shared.rules",
+        "tasks.csv",
+    ]);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("T1,5,0,bpo"), "{run:?}");
 }
@@ -202,7 +220,8 @@ fn a_data_file_linked_outside_is_refused() {
     t.link(t.outside.join("secret.csv"), "linked.csv");
     t.run(&["classify", "-r", "rules/ok.rules", "linked.csv"])
         .refused(&format!("linked.csv: not read: it {OUTSIDE}"));
-    t.run(&["check", "-r", "rules/ok.rules", "linked.csv"]).refused(OUTSIDE);
+    t.run(&["check", "-r", "rules/ok.rules", "linked.csv"])
+        .refused(OUTSIDE);
     t.run(&["init", "linked.csv"]).refused(OUTSIDE);
     t.link("/etc/passwd", "passwd.csv");
     t.run(&["classify", "passwd.csv"]).refused(OUTSIDE);
@@ -243,11 +262,18 @@ fn devices_are_never_read() {
     for format in ["csv", "json", "ndjson"] {
         t.run(&["classify", "--input-format", format, "/dev/zero"])
             .refused("/dev/zero: not read: it is a device, not a file");
-        t.run(&["--follow-links", "classify", "--input-format", format, "/dev/urandom"])
-            .refused("is a device");
+        t.run(&[
+            "--follow-links",
+            "classify",
+            "--input-format",
+            format,
+            "/dev/urandom",
+        ])
+        .refused("is a device");
     }
     let _socket = std::os::unix::net::UnixListener::bind(t.path("s.csv")).unwrap();
-    t.run(&["classify", "s.csv"]).refused("is a socket, not a file");
+    t.run(&["classify", "s.csv"])
+        .refused("is a socket, not a file");
 }
 
 #[test]
@@ -272,7 +298,12 @@ fn pipes_named_on_the_command_line_are_read_once_in_every_format() {
     let t = Tree::new();
     let json = r#"[{"id":"T1","hours":5},{"id":"T2","hours":0}]"#;
     let ndjson = "{\"id\":\"T1\",\"hours\":5}\n{\"id\":\"T2\",\"hours\":0}\n";
-    for (name, text) in [("p.csv", CSV), ("p.json", json), ("p.ndjson", ndjson), ("p", json)] {
+    for (name, text) in [
+        ("p.csv", CSV),
+        ("p.json", json),
+        ("p.ndjson", ndjson),
+        ("p", json),
+    ] {
         let path = t.path(name);
         make_fifo(&path);
         let writer = {
@@ -290,7 +321,14 @@ fn pipes_named_on_the_command_line_are_read_once_in_every_format() {
     // Standard input named as a path.
     for (format, text) in [("csv", CSV), ("json", json), ("ndjson", ndjson)] {
         let run = t.run_with(
-            &["classify", "-r", "rules/ok.rules", "--input-format", format, "/dev/stdin"],
+            &[
+                "classify",
+                "-r",
+                "rules/ok.rules",
+                "--input-format",
+                format,
+                "/dev/stdin",
+            ],
             Some(text.as_bytes()),
         );
         assert_eq!(run.code, Some(0), "{format}: {run:?}");

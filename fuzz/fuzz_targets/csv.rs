@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         encoding,
         records: None,
         threads: 1,
+        files: Default::default(),
     };
     match InputReader::from_bytes("fuzz.csv", body.to_vec(), &options) {
         Ok(reader) => common::drain(reader),

@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         encoding: Default::default(),
         records,
         threads: 1,
+        files: Default::default(),
     };
     match InputReader::from_bytes("fuzz.json", body.to_vec(), &options) {
         Ok(reader) => common::drain(reader),

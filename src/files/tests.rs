@@ -13,7 +13,13 @@ fn descriptors_are_recognised() {
     for p in ["/dev/stdin", "/dev/fd/63", "/proc/self/fd/0"] {
         assert!(is_descriptor(Path::new(p)), "{p}");
     }
-    for p in ["/dev/fd/", "/dev/fd/x", "/dev/stdout", "stdin", "/proc/self/environ"] {
+    for p in [
+        "/dev/fd/",
+        "/dev/fd/x",
+        "/dev/stdout",
+        "stdin",
+        "/proc/self/environ",
+    ] {
         assert!(!is_descriptor(Path::new(p)), "{p}");
     }
 }
