@@ -361,7 +361,32 @@ fn location_json(
     }
 }
 
-/// Renders all diagnostics in one style, followed for text by a count line.
+/// The most diagnostics [`render_all`] shows in full as text; the rest are
+/// counted on one line. JSON carries them all.
+pub const MAX_SHOWN: usize = 100;
+
+/// `n error`/`n errors`, `n warning`/`n warnings`.
+fn plural(n: usize, w: &str) -> String {
+    if n == 1 {
+        format!("1 {w}")
+    } else {
+        format!("{n} {w}s")
+    }
+}
+
+/// `3 errors`, `1 warning`, `3 errors, 1 warning`; empty for none.
+fn counts(errors: usize, warnings: usize) -> String {
+    match (errors, warnings) {
+        (0, 0) => String::new(),
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Renders all diagnostics in one style. Text shows the first
+/// [`MAX_SHOWN`] in full, then a line `… and N more errors` for the rest,
+/// then a count line of all of them.
 pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
     if style == Style::Json {
         let mut s = render_json(diags, sources);
@@ -370,30 +395,43 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> Stri
     }
     let color = style == Style::Color;
     let mut out = String::new();
-    for d in diags {
+    let (shown, rest) = diags.split_at(diags.len().min(MAX_SHOWN));
+    for d in shown {
         out.push_str(&render_text(d, sources, color));
         out.push('\n');
     }
+    let more_errors = rest.iter().filter(|d| d.is_error()).count();
+    let more = counts(more_errors, rest.len() - more_errors);
+    if !more.is_empty() {
+        let more = more.replace("error", "more error").replace("warning", "more warning");
+        let _ = writeln!(out, "… and {more}");
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
+    let total = counts(errors, diags.len() - errors);
+    if !total.is_empty() {
+        let _ = writeln!(out, "{total}");
+    }
+    out
+}
+
+/// Items joined with `, `, at most `max` of them, then `… (N more)`.
+pub fn list_capped<T: std::fmt::Display>(
+    items: impl IntoIterator<Item = T>,
+    max: usize,
+) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for item in items {
+        if n < max {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{item}");
         }
-    };
-    match (errors, warnings) {
-        (0, 0) => {}
-        (0, w) => {
-            let _ = writeln!(out, "{}", plural(w, "warning"));
-        }
-        (e, 0) => {
-            let _ = writeln!(out, "{}", plural(e, "error"));
-        }
-        (e, w) => {
-            let _ = writeln!(out, "{}, {}", plural(e, "error"), plural(w, "warning"));
-        }
+        n += 1;
+    }
+    if n > max {
+        let _ = write!(out, ", … ({} more)", n - max);
     }
     out
 }
