@@ -15,7 +15,7 @@ use outsort::input::{
     Binding, ChunkSpare, FieldSpec, InputOptions, InputReader, InputSource, ReadError, Record,
 };
 use outsort::value::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -126,6 +126,7 @@ pub fn open_for(
     let mut metas = Vec::new();
     let mut failed = false;
     let mut union: Vec<String> = Vec::new();
+    let mut in_union: HashSet<String> = HashSet::new();
     for name in &names {
         let source = InputSource::from_arg(name);
         let reader = match InputReader::open(&source, &options) {
@@ -141,8 +142,16 @@ pub fn open_for(
         for (label, specs) in &specs {
             match Binding::new(specs, &info) {
                 Ok((binding, warnings)) => {
-                    for w in warnings {
+                    let shown = outsort::diag::MAX_SHOWN;
+                    let more = warnings.len().saturating_sub(shown);
+                    for w in warnings.iter().take(shown) {
                         ui.warning(&format!("{}{w}", prefix(label)));
+                    }
+                    if more > 0 {
+                        eprintln!(
+                            "… and {more} more {}",
+                            if more == 1 { "warning" } else { "warnings" }
+                        );
                     }
                     bindings.push(binding);
                 }
@@ -150,7 +159,16 @@ pub fn open_for(
                     // Each error lists the input's columns; say them once.
                     const COLUMNS: &str = "; the input has columns: ";
                     let mut columns = None;
-                    for e in errors {
+                    let shown = outsort::diag::MAX_SHOWN;
+                    let more = errors.len().saturating_sub(shown);
+                    for (n, e) in errors.into_iter().enumerate() {
+                        if n >= shown {
+                            // Only the column list of the rest is printed.
+                            if let Some((_, list)) = e.to_string().split_once(COLUMNS) {
+                                columns = Some(list.to_string());
+                            }
+                            continue;
+                        }
                         let text = format!("{}{e}", prefix(label));
                         match text.split_once(COLUMNS) {
                             Some((message, list)) => {
@@ -159,6 +177,12 @@ pub fn open_for(
                             }
                             None => ui.error(&text),
                         }
+                    }
+                    if more > 0 {
+                        eprintln!(
+                            "… and {more} more {}",
+                            if more == 1 { "error" } else { "errors" }
+                        );
                     }
                     if let Some(list) = columns {
                         eprintln!("  the input has columns: {list}");
@@ -175,7 +199,7 @@ pub fn open_for(
             continue;
         };
         for c in &info.columns {
-            if !union.contains(c) {
+            if in_union.insert(c.clone()) {
                 union.push(c.clone());
             }
         }
@@ -192,10 +216,14 @@ pub fn open_for(
     if failed {
         return Err(Exit::Error);
     }
-    let clashes: Vec<&String> = union.iter().filter(|c| reserved.contains(c)).collect();
+    let reserved: HashSet<&str> = reserved.iter().map(String::as_str).collect();
+    let clashes: Vec<&String> = union
+        .iter()
+        .filter(|c| reserved.contains(c.as_str()))
+        .collect();
     if !clashes.is_empty() {
         if overwrite {
-            union.retain(|c| !reserved.contains(c));
+            union.retain(|c| !reserved.contains(c.as_str()));
         } else {
             let list: Vec<String> = clashes.iter().map(|c| format!("`{c}`")).collect();
             ui.error(&format!(
@@ -214,10 +242,11 @@ pub fn open_for(
         }
     }
     for m in &mut metas {
-        m.column_map = union
-            .iter()
-            .map(|c| m.columns.iter().position(|x| x == c))
-            .collect();
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(m.columns.len());
+        for (i, c) in m.columns.iter().enumerate() {
+            first.entry(c.as_str()).or_insert(i);
+        }
+        m.column_map = union.iter().map(|c| first.get(c.as_str()).copied()).collect();
     }
     Ok(Inputs {
         readers,
