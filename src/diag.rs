@@ -212,6 +212,29 @@ fn display_width(s: &str) -> usize {
     s.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
 }
 
+/// The longest source line, in bytes, a diagnostic shows whole.
+const MAX_LINE_SHOWN: usize = 200;
+
+/// The byte range of a line a diagnostic shows: all of it when short, else
+/// some context before the marked `start..end` and at most
+/// [`MAX_LINE_SHOWN`] bytes, on character boundaries.
+fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
+    if text.len() <= MAX_LINE_SHOWN {
+        return (0, text.len());
+    }
+    let mut lo = start.saturating_sub(MAX_LINE_SHOWN / 4);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = (end.max(start + 1) + MAX_LINE_SHOWN / 4)
+        .min(lo + MAX_LINE_SHOWN)
+        .min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi -= 1;
+    }
+    (lo, hi)
+}
+
 /// Renders one diagnostic as text in the style of compilers people know:
 ///
 /// ```text
@@ -258,12 +281,6 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad}{c_blue}-->{c_reset} {}:{line}:{col}", file.name);
         let text = file.line_text(line);
-        let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
-        let _ = writeln!(
-            out,
-            "{c_blue}{line:>gutter$} |{c_reset} {}",
-            expand_tabs(text)
-        );
         let line_start = file.line_starts.get(line - 1).copied().unwrap_or(0);
         let start_in_line = (span.start as usize)
             .saturating_sub(line_start)
@@ -271,8 +288,23 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         let end_in_line = (span.end as usize)
             .saturating_sub(line_start)
             .clamp(start_in_line, text.len());
-        let before = text.get(..start_in_line).unwrap_or("");
-        let marked = text.get(start_in_line..end_in_line).unwrap_or("");
+        // A long line is shown around the span only.
+        let (lo, hi) = window(text, start_in_line, end_in_line);
+        let (open, close) = (
+            if lo > 0 { "…" } else { "" },
+            if hi < text.len() { "…" } else { "" },
+        );
+        let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
+        let _ = writeln!(
+            out,
+            "{c_blue}{line:>gutter$} |{c_reset} {open}{}{close}",
+            expand_tabs(text.get(lo..hi).unwrap_or(""))
+        );
+        let before = format!("{open}{}", text.get(lo..start_in_line).unwrap_or(""));
+        let before = before.as_str();
+        let marked = text
+            .get(start_in_line..end_in_line.min(hi))
+            .unwrap_or("");
         let width = display_width(marked).max(1);
         let mark = if primary { "^" } else { "-" };
         let c_mark = if primary { c_level } else { c_blue };

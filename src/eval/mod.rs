@@ -7,7 +7,7 @@ mod portfolio;
 mod whatif;
 
 pub use explain::{Explanation, LineTrace, RuleTrace, explain_false};
-pub use plan::Plan;
+pub use plan::{MAX_TEXT_BYTES, MAX_VALUE_CHARS, Plan};
 pub use portfolio::{Accumulators, Finding, FindingStatus, Portfolio};
 pub use whatif::WhatIf;
 
@@ -462,17 +462,24 @@ impl Program {
     }
 
     /// Renders an interpolated string; a missing value prints as `missing`.
+    /// Each value is cut at [`plan::MAX_VALUE_CHARS`] characters and the
+    /// text at [`plan::MAX_TEXT_BYTES`] bytes, each cut marked with `…`;
+    /// every value is evaluated, so an error past a cut is still an error.
     pub fn interpolate(&self, pieces: &[Piece], env: Env<'_, '_>) -> Result<String, EvalError> {
         let mut out = String::new();
+        let mut full = false;
         for p in pieces {
             match p {
-                Piece::Text(t) => out.push_str(t),
+                Piece::Text(t) => {
+                    if !full {
+                        out.push_str(t);
+                        full = plan::cut_text(&mut out, 0);
+                    }
+                }
                 Piece::Expr(node, ty) => {
                     let v = self.eval(node, env)?;
-                    if v.is_missing() {
-                        out.push_str("missing");
-                    } else {
-                        out.push_str(&self.display(*ty, &v));
+                    if !full {
+                        full = self.put_value(*ty, &v, &mut out, 0);
                     }
                 }
             }
