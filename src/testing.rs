@@ -118,6 +118,9 @@ fn run_one(
             failures.push(format!("{which}evaluation failed {e}"));
             continue;
         }
+        if let Err(e) = program.reason(&task, today) {
+            failures.push(format!("{which}evaluation failed {e}"));
+        }
         for (c, fired) in coverage.rules.iter_mut().zip(&task.fired) {
             *c |= *fired;
         }
