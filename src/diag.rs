@@ -302,9 +302,7 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         );
         let before = format!("{open}{}", text.get(lo..start_in_line).unwrap_or(""));
         let before = before.as_str();
-        let marked = text
-            .get(start_in_line..end_in_line.min(hi))
-            .unwrap_or("");
+        let marked = text.get(start_in_line..end_in_line.min(hi)).unwrap_or("");
         let width = display_width(marked).max(1);
         let mark = if primary { "^" } else { "-" };
         let c_mark = if primary { c_level } else { c_blue };
@@ -435,7 +433,9 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> Stri
     let more_errors = rest.iter().filter(|d| d.is_error()).count();
     let more = counts(more_errors, rest.len() - more_errors);
     if !more.is_empty() {
-        let more = more.replace("error", "more error").replace("warning", "more warning");
+        let more = more
+            .replace("error", "more error")
+            .replace("warning", "more warning");
         let _ = writeln!(out, "… and {more}");
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -447,10 +447,7 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> Stri
 }
 
 /// Items joined with `, `, at most `max` of them, then `… (N more)`.
-pub fn list_capped<T: std::fmt::Display>(
-    items: impl IntoIterator<Item = T>,
-    max: usize,
-) -> String {
+pub fn list_capped<T: std::fmt::Display>(items: impl IntoIterator<Item = T>, max: usize) -> String {
     let mut out = String::new();
     let mut n = 0;
     for item in items {

@@ -167,7 +167,9 @@ impl Diff {
                 crate::eval::TaskError::new(format!("{} ({which})", e.place), e.error)
             }
         };
-        let reason = after.reason(new, today).map_err(side("with the --after rules"))?;
+        let reason = after
+            .reason(new, today)
+            .map_err(side("with the --after rules"))?;
         let reason_before = before
             .reason(old, today)
             .map_err(side("with the --before rules"))?;

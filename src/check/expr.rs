@@ -313,10 +313,7 @@ impl<'a> Checker<'a> {
     fn name(&mut self, name: &str, span: Span, cx: Cx, expected: Option<Ty>) -> Typed {
         // Where an enum is expected, one of its values wins over any field.
         if let Some(Ty::Enum(e)) = expected
-            && let Some(idx) = self
-                .enums
-                .get(e as usize)
-                .and_then(|d| d.position(name))
+            && let Some(idx) = self.enums.get(e as usize).and_then(|d| d.position(name))
         {
             if let Some(sym) = self.symbols.get(name) {
                 let what = match sym {

@@ -491,7 +491,9 @@ impl<'a> Checker<'a> {
                                 "a `label` block may name at most 65535 different labels",
                             )
                             .at(line.value.span)
-                            .help("group tasks under fewer labels, and tell them apart with outputs"),
+                            .help(
+                                "group tasks under fewer labels, and tell them apart with outputs",
+                            ),
                         );
                     }
                     values.push(line.value.name.clone());

@@ -246,7 +246,10 @@ pub fn open_for(
         for (i, c) in m.columns.iter().enumerate() {
             first.entry(c.as_str()).or_insert(i);
         }
-        m.column_map = union.iter().map(|c| first.get(c.as_str()).copied()).collect();
+        m.column_map = union
+            .iter()
+            .map(|c| first.get(c.as_str()).copied())
+            .collect();
     }
     Ok(Inputs {
         readers,

@@ -669,13 +669,8 @@ impl Program {
                 [Piece::Text(t)] => Cow::Borrowed(t.as_str()),
                 _ => {
                     let mut out = String::new();
-                    self.interpolate_at(
-                        Text::Reason(li),
-                        pieces,
-                        Env::task(task, today),
-                        &mut out,
-                    )
-                    .map_err(|e| TaskError::new(self.reason_place(line), e))?;
+                    self.interpolate_at(Text::Reason(li), pieces, Env::task(task, today), &mut out)
+                        .map_err(|e| TaskError::new(self.reason_place(line), e))?;
                     Cow::Owned(out)
                 }
             },
