@@ -5,7 +5,7 @@
 use crate::ast::{Severity, Span};
 use crate::diag::Sources;
 use crate::value::{FieldType, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The type of a value, as the checker infers it.
@@ -28,6 +28,29 @@ pub struct EnumDef {
     /// What to call it in messages: the first field declared with it, or `label`.
     pub name: String,
     pub values: Vec<String>,
+    /// The index of each value, so looking one up does not scan them all.
+    index: HashMap<String, u16>,
+}
+
+impl EnumDef {
+    /// An enum of these values; a value listed twice keeps its first index,
+    /// and values past the 65,535th (an error the checker reports) have none.
+    pub fn new(name: impl Into<String>, values: Vec<String>) -> EnumDef {
+        let mut index = HashMap::with_capacity(values.len());
+        for (i, v) in values.iter().enumerate().take(u16::MAX as usize) {
+            index.entry(v.clone()).or_insert(i as u16);
+        }
+        EnumDef {
+            name: name.into(),
+            values,
+            index,
+        }
+    }
+
+    /// The index of a value.
+    pub fn position(&self, value: &str) -> Option<u16> {
+        self.index.get(value).copied()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

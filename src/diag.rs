@@ -212,6 +212,29 @@ fn display_width(s: &str) -> usize {
     s.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
 }
 
+/// The longest source line, in bytes, a diagnostic shows whole.
+const MAX_LINE_SHOWN: usize = 200;
+
+/// The byte range of a line a diagnostic shows: all of it when short, else
+/// some context before the marked `start..end` and at most
+/// [`MAX_LINE_SHOWN`] bytes, on character boundaries.
+fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
+    if text.len() <= MAX_LINE_SHOWN {
+        return (0, text.len());
+    }
+    let mut lo = start.saturating_sub(MAX_LINE_SHOWN / 4);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = (end.max(start + 1) + MAX_LINE_SHOWN / 4)
+        .min(lo + MAX_LINE_SHOWN)
+        .min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi -= 1;
+    }
+    (lo, hi)
+}
+
 /// Renders one diagnostic as text in the style of compilers people know:
 ///
 /// ```text
@@ -258,12 +281,6 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad}{c_blue}-->{c_reset} {}:{line}:{col}", file.name);
         let text = file.line_text(line);
-        let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
-        let _ = writeln!(
-            out,
-            "{c_blue}{line:>gutter$} |{c_reset} {}",
-            expand_tabs(text)
-        );
         let line_start = file.line_starts.get(line - 1).copied().unwrap_or(0);
         let start_in_line = (span.start as usize)
             .saturating_sub(line_start)
@@ -271,8 +288,21 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         let end_in_line = (span.end as usize)
             .saturating_sub(line_start)
             .clamp(start_in_line, text.len());
-        let before = text.get(..start_in_line).unwrap_or("");
-        let marked = text.get(start_in_line..end_in_line).unwrap_or("");
+        // A long line is shown around the span only.
+        let (lo, hi) = window(text, start_in_line, end_in_line);
+        let (open, close) = (
+            if lo > 0 { "…" } else { "" },
+            if hi < text.len() { "…" } else { "" },
+        );
+        let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
+        let _ = writeln!(
+            out,
+            "{c_blue}{line:>gutter$} |{c_reset} {open}{}{close}",
+            expand_tabs(text.get(lo..hi).unwrap_or(""))
+        );
+        let before = format!("{open}{}", text.get(lo..start_in_line).unwrap_or(""));
+        let before = before.as_str();
+        let marked = text.get(start_in_line..end_in_line.min(hi)).unwrap_or("");
         let width = display_width(marked).max(1);
         let mark = if primary { "^" } else { "-" };
         let c_mark = if primary { c_level } else { c_blue };
@@ -361,7 +391,32 @@ fn location_json(
     }
 }
 
-/// Renders all diagnostics in one style, followed for text by a count line.
+/// The most diagnostics [`render_all`] shows in full as text; the rest are
+/// counted on one line. JSON carries them all.
+pub const MAX_SHOWN: usize = 100;
+
+/// `n error`/`n errors`, `n warning`/`n warnings`.
+fn plural(n: usize, w: &str) -> String {
+    if n == 1 {
+        format!("1 {w}")
+    } else {
+        format!("{n} {w}s")
+    }
+}
+
+/// `3 errors`, `1 warning`, `3 errors, 1 warning`; empty for none.
+fn counts(errors: usize, warnings: usize) -> String {
+    match (errors, warnings) {
+        (0, 0) => String::new(),
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Renders all diagnostics in one style. Text shows the first
+/// [`MAX_SHOWN`] in full, then a line `… and N more errors` for the rest,
+/// then a count line of all of them.
 pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
     if style == Style::Json {
         let mut s = render_json(diags, sources);
@@ -370,30 +425,42 @@ pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: Style) -> Stri
     }
     let color = style == Style::Color;
     let mut out = String::new();
-    for d in diags {
+    let (shown, rest) = diags.split_at(diags.len().min(MAX_SHOWN));
+    for d in shown {
         out.push_str(&render_text(d, sources, color));
         out.push('\n');
     }
+    let more_errors = rest.iter().filter(|d| d.is_error()).count();
+    let more = counts(more_errors, rest.len() - more_errors);
+    if !more.is_empty() {
+        let more = more
+            .replace("error", "more error")
+            .replace("warning", "more warning");
+        let _ = writeln!(out, "… and {more}");
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
+    let total = counts(errors, diags.len() - errors);
+    if !total.is_empty() {
+        let _ = writeln!(out, "{total}");
+    }
+    out
+}
+
+/// Items joined with `, `, at most `max` of them, then `… (N more)`.
+pub fn list_capped<T: std::fmt::Display>(items: impl IntoIterator<Item = T>, max: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for item in items {
+        if n < max {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{item}");
         }
-    };
-    match (errors, warnings) {
-        (0, 0) => {}
-        (0, w) => {
-            let _ = writeln!(out, "{}", plural(w, "warning"));
-        }
-        (e, 0) => {
-            let _ = writeln!(out, "{}", plural(e, "error"));
-        }
-        (e, w) => {
-            let _ = writeln!(out, "{}, {}", plural(e, "error"), plural(w, "warning"));
-        }
+        n += 1;
+    }
+    if n > max {
+        let _ = write!(out, ", … ({} more)", n - max);
     }
     out
 }

@@ -28,7 +28,7 @@
 //!     let mut new = after.new_task();
 //!     new.fields = fields;
 //!     after.evaluate(&mut new, 0).expect("no arithmetic errors");
-//!     diff.add(&before, &old, &after, &new, 0, "tasks.csv", 2);
+//!     diff.add(&before, &old, &after, &new, 0, "tasks.csv", 2).expect("no error in a reason");
 //! }
 //! assert_eq!((diff.tasks, diff.changed()), (3, 1));
 //! assert_eq!(diff.changes[0].key, "T2");
@@ -159,7 +159,20 @@ impl Diff {
         today: i32,
         file: &str,
         line: u64,
-    ) {
+    ) -> Result<(), crate::eval::TaskError> {
+        // An error in either reason is the task's error: it is not counted.
+        let side = |which: &str| {
+            let which = which.to_string();
+            move |e: crate::eval::TaskError| {
+                crate::eval::TaskError::new(format!("{} ({which})", e.place), e.error)
+            }
+        };
+        let reason = after
+            .reason(new, today)
+            .map_err(side("with the --after rules"))?;
+        let reason_before = before
+            .reason(old, today)
+            .map_err(side("with the --before rules"))?;
         self.tasks += 1;
         let from = self.slot(&self.before_index, old.label);
         let to = self.slot(&self.after_index, new.label);
@@ -167,7 +180,7 @@ impl Diff {
             *c += 1;
         }
         if from == to {
-            return;
+            return Ok(());
         }
         let label = |i: usize| self.labels.get(i).cloned().unwrap_or_default();
         let scores = self
@@ -192,10 +205,11 @@ impl Diff {
             line,
             before: label(from),
             after: label(to),
-            reason: after.reason(new, today).into_owned(),
-            reason_before: before.reason(old, today).into_owned(),
+            reason: reason.into_owned(),
+            reason_before: reason_before.into_owned(),
             scores,
         });
+        Ok(())
     }
 
     /// The number of tasks whose label changed.

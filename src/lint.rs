@@ -78,7 +78,7 @@ fn help_of(code: &str) -> String {
 // ------------------------------------------------------------ conditions
 
 /// A variable a condition constrains: a field, let or score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Var {
     Field(u32),
     Let(u32),
@@ -454,8 +454,83 @@ fn implies(b: &Dnf, a: &Dnf) -> bool {
         })
 }
 
+/// The most earlier label lines one line is compared with.
+const MAX_COMPARED: usize = 256;
+
+/// The variables a conjunction constrains, sorted.
+fn vars_of(conj: &HashMap<Var, Allowed>) -> Vec<Var> {
+    let mut v: Vec<Var> = conj.keys().copied().collect();
+    v.sort_unstable();
+    v
+}
+
+/// Earlier label lines indexed by the variables of each of their
+/// conjunctions: a line can only imply an earlier one some conjunction of
+/// which constrains no variable the line's conjunction leaves free.
+#[derive(Default)]
+struct Earlier {
+    lines: Vec<(usize, Dnf)>,
+    /// Variable sets, each with the positions in `lines` that have a
+    /// conjunction over exactly those variables, in order.
+    by_vars: HashMap<Vec<Var>, Vec<usize>>,
+}
+
+impl Earlier {
+    fn push(&mut self, line: usize, d: Dnf) {
+        let at = self.lines.len();
+        for conj in &d {
+            let list = self.by_vars.entry(vars_of(conj)).or_default();
+            if list.last() != Some(&at) {
+                list.push(at);
+            }
+        }
+        self.lines.push((line, d));
+    }
+
+    /// The first earlier line `d` implies, among the first [`MAX_COMPARED`]
+    /// that could be.
+    fn implied_by(&self, d: &Dnf) -> Option<usize> {
+        let first = satisfiable(d).into_iter().next()?;
+        let vars = vars_of(first);
+        let mut candidates: Vec<usize> = Vec::new();
+        let mut take = |list: &Vec<usize>| {
+            candidates.extend(list.iter().take(MAX_COMPARED).copied());
+        };
+        if vars.len() <= 8 {
+            // Every subset of the variables, as a key.
+            for mask in 0u32..(1 << vars.len()) {
+                let key: Vec<Var> = (0..vars.len())
+                    .filter(|b| mask & (1 << b) != 0)
+                    .map(|b| vars[b])
+                    .collect();
+                if let Some(list) = self.by_vars.get(&key) {
+                    take(list);
+                }
+            }
+        } else {
+            for (key, list) in &self.by_vars {
+                if key.iter().all(|v| vars.binary_search(v).is_ok()) {
+                    take(list);
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .take(MAX_COMPARED)
+            .find(|&k| implies(d, &self.lines[k].1))
+            .map(|k| self.lines[k].0)
+    }
+}
+
+/// Label lines that can never be taken, up to the first line without a
+/// condition. A line is compared with at most [`MAX_COMPARED`] earlier lines
+/// that constrain the same variables or fewer, so a block of tens of
+/// thousands of lines is checked in near-linear time; blocks that size are
+/// written by programs, and ordinary ones are compared in full.
 fn unreachable_label_lines(program: &Program, out: &mut Vec<Diagnostic>) {
-    let mut earlier: Vec<(usize, Dnf)> = Vec::new();
+    let mut earlier = Earlier::default();
     for (i, line) in program.labels.iter().enumerate() {
         let Some(when) = &line.when else { break };
         let Some(d) = dnf(when, 0) else { continue };
@@ -466,8 +541,8 @@ fn unreachable_label_lines(program: &Program, out: &mut Vec<Diagnostic>) {
                     .at(line.span)
                     .help(help_of(code)),
             );
-        } else if let Some((j, _)) = earlier.iter().find(|(_, e)| implies(&d, e)) {
-            let prev = &program.labels[*j];
+        } else if let Some(j) = earlier.implied_by(&d) {
+            let prev = &program.labels[j];
             out.push(
                 Diagnostic::warning(
                     code,
@@ -483,7 +558,7 @@ fn unreachable_label_lines(program: &Program, out: &mut Vec<Diagnostic>) {
                 .help(help_of(code)),
             );
         }
-        earlier.push((i, d));
+        earlier.push(i, d);
     }
 }
 

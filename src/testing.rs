@@ -14,7 +14,8 @@ pub struct TestOutcome {
     pub passed: bool,
     /// For each expectation that failed: what was expected and what was seen.
     pub failures: Vec<String>,
-    /// The explanation of each task of a failed test.
+    /// The explanation of each task of a failed test, for the first
+    /// [`EXPLAINED_FAILURES`] failed tests of a run only (empty for the rest).
     pub explanations: Vec<(Task<'static>, Explanation)>,
 }
 
@@ -60,6 +61,11 @@ impl TestReport {
     }
 }
 
+/// How many failed tests of a run keep the explanations of their tasks:
+/// those are the ones shown in full; an explanation lists every rule, so
+/// keeping one for every failed test grows with rules × tests.
+pub const EXPLAINED_FAILURES: usize = 10;
+
 /// Runs the tests whose names contain `filter` (all when `None`); `today` is
 /// the date of the run, which a test's own `today` overrides.
 pub fn run_tests(program: &Program, filter: Option<&str>, today: i32) -> TestReport {
@@ -74,12 +80,14 @@ pub fn run_tests(program: &Program, filter: Option<&str>, today: i32) -> TestRep
         if filter.is_some_and(|f| !test.name.contains(f)) {
             continue;
         }
+        let explain = report.failed() < EXPLAINED_FAILURES;
         let outcome = run_one(
             program,
             i,
             test,
             test.today.unwrap_or(today),
             &mut report.coverage,
+            explain,
         );
         report.outcomes.push(outcome);
     }
@@ -92,6 +100,7 @@ fn run_one(
     test: &CompiledTest,
     today: i32,
     coverage: &mut Coverage,
+    explain: bool,
 ) -> TestOutcome {
     let mut failures = Vec::new();
     let mut tasks: Vec<Task<'static>> = Vec::new();
@@ -108,6 +117,9 @@ fn run_one(
         if let Err(e) = program.evaluate(&mut task, today) {
             failures.push(format!("{which}evaluation failed {e}"));
             continue;
+        }
+        if let Err(e) = program.reason(&task, today) {
+            failures.push(format!("{which}evaluation failed {e}"));
         }
         for (c, fired) in coverage.rules.iter_mut().zip(&task.fired) {
             *c |= *fired;
@@ -209,7 +221,7 @@ fn run_one(
     }
     let passed = failures.is_empty();
     let mut explanations = Vec::new();
-    if !passed {
+    if !passed && explain {
         for t in &tasks {
             let mut task = t.clone();
             if let Ok(e) = program.explain(&mut task, today) {

@@ -291,7 +291,7 @@ fn rules_apply_in_order_then_scores_clamp_once() {
     assert_eq!(t.unclamped, vec![120.0, 13.0]);
     assert_eq!(t.scores, vec![100.0, 5.0]);
     assert_eq!(program.label_name(t.label.unwrap()), "top");
-    assert_eq!(program.reason(&t, 0), "k is 100");
+    assert_eq!(program.reason(&t, 0).expect("no error"), "k is 100");
     // Outputs read clamped scores.
     assert_eq!(t.outputs[0], Value::Num(200.0));
 }
@@ -322,7 +322,7 @@ fn first_matching_label_line_wins() {
     }
     // Without `because`, the reason is the condition as written.
     let (program, t) = scored(1.0, false, true);
-    assert_eq!(program.reason(&t, 0), "k >= 50");
+    assert_eq!(program.reason(&t, 0).expect("no error"), "k >= 50");
 }
 
 #[test]

@@ -388,14 +388,26 @@ fn compare(
         return;
     }
     assert_eq!(a, b, "{what}: task states differ");
+    let reason = generic.reason(&b, today).map_err(|e| e.to_string());
     assert_eq!(
-        planned.reason(&a, today),
-        generic.reason(&b, today),
+        planned.reason(&a, today).map_err(|e| e.to_string()),
+        reason,
         "{what}: reasons differ"
     );
     let mut written = String::from("x");
-    planned.write_reason(&a, today, &mut written);
-    assert_eq!(written, format!("x{}", generic.reason(&b, today)), "{what}");
+    let wrote = planned
+        .write_reason(&a, today, &mut written)
+        .map_err(|e| e.to_string());
+    match reason {
+        Ok(r) => {
+            assert_eq!(wrote, Ok(()), "{what}");
+            assert_eq!(written, format!("x{r}"), "{what}");
+        }
+        Err(e) => {
+            assert_eq!(wrote, Err(e), "{what}");
+            assert_eq!(written, "x", "{what}: an error leaves the text as it was");
+        }
+    }
     let (mut fa, mut fb) = (Vec::new(), Vec::new());
     let ta = planned.task_findings(&a, today, &mut fa);
     let tb = generic.task_findings(&b, today, &mut fb);

@@ -5,7 +5,7 @@
 use super::{Checker, Sym};
 use crate::ast::{BinaryOp, Expr, ExprKind, IPart, IStr, LitKind, Literal, Span, UnaryOp};
 use crate::compile::{AggDef, AggKind, ArithOp, CmpOp, Func, InSet, Node, Piece, Ty};
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::Diagnostic;
 use crate::value::Value;
 use std::collections::HashSet;
 
@@ -313,10 +313,7 @@ impl<'a> Checker<'a> {
     fn name(&mut self, name: &str, span: Span, cx: Cx, expected: Option<Ty>) -> Typed {
         // Where an enum is expected, one of its values wins over any field.
         if let Some(Ty::Enum(e)) = expected
-            && let Some(idx) = self
-                .enums
-                .get(e as usize)
-                .and_then(|d| d.values.iter().position(|v| v == name))
+            && let Some(idx) = self.enums.get(e as usize).and_then(|d| d.position(name))
         {
             if let Some(sym) = self.symbols.get(name) {
                 let what = match sym {
@@ -340,7 +337,7 @@ impl<'a> Checker<'a> {
                     .help(format!("where an enum is expected, its values win; rename {what} `{name}` to avoid the confusion")),
                 );
             }
-            return Typed::new(Node::Const(Value::Enum(idx as u16)), Ty::Enum(e), false);
+            return Typed::new(Node::Const(Value::Enum(idx)), Ty::Enum(e), false);
         }
         let Some(sym) = self.symbols.get(name).copied() else {
             self.unknown_name(name, span, expected);
@@ -448,7 +445,7 @@ impl<'a> Checker<'a> {
         let owners: Vec<String> = self
             .enums
             .iter()
-            .filter(|e| e.values.iter().any(|v| v == name))
+            .filter(|e| e.position(name).is_some())
             .map(|e| e.name.clone())
             .collect();
         if let Some(owner) = owners.first() {
@@ -473,17 +470,18 @@ impl<'a> Checker<'a> {
                 .push(Diagnostic::error("type", msg).at(span).help(help));
             return;
         }
-        let mut candidates: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
-        let enum_values: Vec<String> = match expected {
-            Some(Ty::Enum(e)) => self
-                .enums
-                .get(e as usize)
-                .map(|d| d.values.clone())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        candidates.extend(enum_values.iter().map(String::as_str));
-        candidates.sort_unstable();
+        // The suggestion search is bounded: past the first diagnostics that
+        // search, the candidates are not even gathered.
+        let mut candidates: Vec<&str> = Vec::new();
+        if self.may_suggest() {
+            candidates.extend(self.symbols.keys().map(String::as_str));
+            if let Some(Ty::Enum(e)) = expected
+                && let Some(def) = self.enums.get(e as usize)
+            {
+                candidates.extend(def.values.iter().map(String::as_str));
+            }
+            candidates.sort_unstable();
+        }
         let mut d = Diagnostic::error("unknown-name", format!("unknown name `{name}`")).at(span);
         if let Some(Ty::Enum(e)) = expected {
             let ename = self
@@ -495,7 +493,12 @@ impl<'a> Checker<'a> {
         } else {
             d = d.label("not a field, let, score, output or metric");
         }
-        if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
+        let best = if candidates.is_empty() {
+            None
+        } else {
+            self.suggest(name, candidates.iter().copied())
+        };
+        if let Some(best) = best {
             d = d.help(format!("did you mean `{best}`?"));
         } else if let Some(Ty::Enum(e)) = expected
             && let Some(def) = self.enums.get(e as usize)
@@ -503,7 +506,7 @@ impl<'a> Checker<'a> {
             d = d.help(format!(
                 "the values of `{}` are {}",
                 def.name,
-                def.values.join(", ")
+                crate::diag::list_capped(&def.values, super::MAX_LISTED)
             ));
         }
         self.diags.push(d);
@@ -718,16 +721,19 @@ impl<'a> Checker<'a> {
             LitKind::Name(n) => {
                 if let Ty::Enum(e) = ty {
                     let def = self.enums.get(e as usize)?;
-                    if let Some(i) = def.values.iter().position(|v| v == n) {
-                        return Some(Value::Enum(i as u16));
+                    if let Some(i) = def.position(n) {
+                        return Some(Value::Enum(i));
                     }
                     let mut d = Diagnostic::error(
                         "unknown-name",
                         format!("`{n}` is not a value of `{}`", def.name),
                     )
                     .at(lit.span)
-                    .label(format!("not one of {}", def.values.join(", ")));
-                    if let Some(best) = did_you_mean(n, def.values.iter().map(String::as_str)) {
+                    .label(format!(
+                        "not one of {}",
+                        crate::diag::list_capped(&def.values, super::MAX_LISTED)
+                    ));
+                    if let Some(best) = self.suggest(n, def.values.iter().map(String::as_str)) {
                         d = d.help(format!("did you mean `{best}`?"));
                     }
                     self.diags.push(d);
@@ -950,7 +956,7 @@ impl<'a> Checker<'a> {
                 let mut d =
                     Diagnostic::error("unknown-function", format!("unknown function `{name}`"))
                         .at(name_span);
-                if let Some(best) = did_you_mean(name, all.iter().copied()) {
+                if let Some(best) = self.suggest(name, all.iter().copied()) {
                     d = d.help(format!("did you mean `{best}`?"));
                 } else {
                     d = d.help(format!("the functions are {}", FUNCTIONS.join(", ")));

@@ -94,7 +94,19 @@ pub(crate) struct Checker<'a> {
     /// The regular expressions compiled so far, by pattern: a pattern used
     /// again shares its compiled form, and their number is bounded.
     pub(crate) regexes: HashMap<String, regex::Regex>,
+    /// How many more diagnostics may search for a did-you-mean suggestion:
+    /// the search compares with every candidate, so it is bounded.
+    suggestions: std::cell::Cell<usize>,
+    /// The enum types of fields by their values, so fields with the same
+    /// values share one.
+    enum_types: HashMap<Vec<String>, u16>,
 }
+
+/// The most diagnostics of one check that search for a suggestion.
+const MAX_SUGGESTIONS: usize = 100;
+
+/// The most values or names listed in one help text.
+pub(crate) const MAX_LISTED: usize = 30;
 
 /// Checks a rule set and compiles it. Returns the program when there is no
 /// error, and every diagnostic (errors and warnings) sorted by position.
@@ -123,6 +135,8 @@ pub fn check(rs: &RuleSet, sources: Arc<Sources>) -> (Option<Program>, Vec<Diagn
         outputs: Computeds::new(outputs),
         metrics: Computeds::new(metrics),
         regexes: HashMap::new(),
+        suggestions: std::cell::Cell::new(MAX_SUGGESTIONS),
+        enum_types: HashMap::new(),
     };
     let program = c.run(rs, sources);
     let mut diags = c.diags;
@@ -132,6 +146,25 @@ pub fn check(rs: &RuleSet, sources: Arc<Sources>) -> (Option<Program>, Vec<Diagn
 }
 
 impl<'a> Checker<'a> {
+    /// Whether a diagnostic may still search for a suggestion.
+    pub(crate) fn may_suggest(&self) -> bool {
+        self.suggestions.get() > 0
+    }
+
+    /// The closest candidate to `name`, within the budget of searches.
+    pub(crate) fn suggest<'c>(
+        &self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        let left = self.suggestions.get();
+        if left == 0 {
+            return None;
+        }
+        self.suggestions.set(left - 1);
+        did_you_mean(name, candidates)
+    }
+
     fn run(&mut self, rs: &'a RuleSet, sources: Arc<Sources>) -> Option<Program> {
         self.declare_fields(rs);
         let key = self.key(rs);
@@ -225,17 +258,34 @@ impl<'a> Checker<'a> {
             );
         }
         // Two enum fields with the same values in the same order share a type.
-        if let Some(i) = self
-            .enums
-            .iter()
-            .position(|e| e.values == names && e.name != "label")
-        {
-            return i as u16;
+        if let Some(&i) = self.enum_types.get(&names) {
+            return i;
         }
-        self.enums.push(EnumDef {
-            name: name.to_string(),
-            values: names,
-        });
+        self.new_enum(name, names, values.first().map(|v| v.span))
+    }
+
+    /// Adds an enum type; past 65,535 types, a `limit` error.
+    fn new_enum(&mut self, name: &str, values: Vec<String>, at: Option<Span>) -> u16 {
+        if self.enums.len() >= u16::MAX as usize {
+            if self.enums.len() == u16::MAX as usize {
+                let mut d = Diagnostic::error(
+                    "limit",
+                    "a rule set may have at most 65535 different enum types",
+                );
+                if let Some(span) = at {
+                    d = d.at(span);
+                }
+                self.diags.push(d);
+                // Reported once: later types share the last index.
+                self.enums.push(EnumDef::new(name, Vec::new()));
+            }
+            return u16::MAX;
+        }
+        if name != "label" {
+            self.enum_types
+                .insert(values.clone(), self.enums.len() as u16);
+        }
+        self.enums.push(EnumDef::new(name, values));
         (self.enums.len() - 1) as u16
     }
 
@@ -334,10 +384,13 @@ impl<'a> Checker<'a> {
                         format!("the key `{}` is not a field", k.field.name),
                     )
                     .at(k.field.span);
-                    if let Some(best) = did_you_mean(&k.field.name, names.iter().copied()) {
+                    if let Some(best) = self.suggest(&k.field.name, names.iter().copied()) {
                         d = d.help(format!("did you mean `{best}`?"));
                     } else {
-                        d = d.help(format!("the fields are {}", names.join(", ")));
+                        d = d.help(format!(
+                            "the fields are {}",
+                            crate::diag::list_capped(&names, MAX_LISTED)
+                        ));
                     }
                     self.diags.push(d);
                     key = Some((0, k.span));
@@ -428,18 +481,27 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
+            let mut seen = std::collections::HashSet::new();
             for line in &block.lines {
-                if !values.contains(&line.value.name) {
+                if seen.insert(line.value.name.as_str()) {
+                    if values.len() == u16::MAX as usize {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "limit",
+                                "a `label` block may name at most 65535 different labels",
+                            )
+                            .at(line.value.span)
+                            .help(
+                                "group tasks under fewer labels, and tell them apart with outputs",
+                            ),
+                        );
+                    }
                     values.push(line.value.name.clone());
                 }
             }
         }
         if blocks > 0 {
-            self.enums.push(EnumDef {
-                name: "label".into(),
-                values,
-            });
-            self.label_enum = Some((self.enums.len() - 1) as u16);
+            self.label_enum = Some(self.new_enum("label", values, None));
         }
     }
 
@@ -568,7 +630,7 @@ impl<'a> Checker<'a> {
                         };
                         let mut d = Diagnostic::error("not-a-score", msg).at(a.target.span);
                         if let Some(best) =
-                            did_you_mean(&a.target.name, scores.iter().map(|s| s.name.as_str()))
+                            self.suggest(&a.target.name, scores.iter().map(|s| s.name.as_str()))
                         {
                             d = d.help(format!("did you mean the score `{best}`?"));
                         } else if other.is_none() {
@@ -651,8 +713,8 @@ impl<'a> Checker<'a> {
             let value = self
                 .label_enum
                 .and_then(|e| self.enums.get(e as usize))
-                .and_then(|e| e.values.iter().position(|v| *v == line.value.name))
-                .unwrap_or(0) as u16;
+                .and_then(|e| e.position(&line.value.name))
+                .unwrap_or(0);
             let when = line
                 .when
                 .as_ref()
@@ -781,13 +843,16 @@ impl<'a> Checker<'a> {
             format!("no policy is named \"{}\"", name.value),
         )
         .at(name.span);
-        if let Some(best) = did_you_mean(&name.value, policies.iter().map(|p| p.name.as_str())) {
+        if let Some(best) = self.suggest(&name.value, policies.iter().map(|p| p.name.as_str())) {
             d = d.help(format!("did you mean \"{best}\"?"));
         } else if policies.is_empty() {
             d = d.help("the rule set declares no policy");
         } else {
-            let all: Vec<String> = policies.iter().map(|p| format!("\"{}\"", p.name)).collect();
-            d = d.help(format!("the policies are {}", all.join(", ")));
+            let all = policies.iter().map(|p| format!("\"{}\"", p.name));
+            d = d.help(format!(
+                "the policies are {}",
+                crate::diag::list_capped(all, MAX_LISTED)
+            ));
         }
         self.diags.push(d);
         None
@@ -959,11 +1024,11 @@ impl<'a> Checker<'a> {
         let mut values: Vec<Option<Value<'static>>> = vec![None; self.fields.len()];
         for (name, e) in &r.fields {
             let Some(Sym::Field(i)) = self.symbols.get(&name.name).copied() else {
-                let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
+                let names = self.fields.iter().map(|f| f.name.as_str());
                 let mut d =
                     Diagnostic::error("unknown-name", format!("`{}` is not a field", name.name))
                         .at(name.span);
-                if let Some(best) = did_you_mean(&name.name, names) {
+                if let Some(best) = self.suggest(&name.name, names) {
                     d = d.help(format!("did you mean `{best}`?"));
                 }
                 self.diags.push(d);

@@ -90,7 +90,9 @@ impl Work for ClassifyWork<'_> {
     fn task(&self, view: &TaskView<'_>, out: &mut Self::Out) -> Result<(), String> {
         let reason = &mut out.2;
         reason.clear();
-        self.program.write_reason(view.task, self.today, reason);
+        self.program
+            .write_reason(view.task, self.today, reason)
+            .map_err(|e| e.to_string())?;
         let row = Row {
             program: self.program,
             task: view.task,

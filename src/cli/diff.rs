@@ -122,7 +122,7 @@ pub fn run(ui: &Ui, args: DiffArgs) -> Exit {
         let new = new_side.task(new_binding, &input.name, record, &mut new_spare, None);
         match (old, new) {
             (Ok(old), Ok(new)) => {
-                diff.add(
+                let added = diff.add(
                     &before,
                     &old,
                     &after,
@@ -131,9 +131,17 @@ pub fn run(ui: &Ui, args: DiffArgs) -> Exit {
                     &input.name,
                     record.line(),
                 );
+                if let Err(e) = &added {
+                    errors.report(&format!(
+                        "{}:{}: task `{}`: {e}",
+                        input.name,
+                        record.line(),
+                        after.key_text(&new)
+                    ));
+                }
                 old_spare = old.recycle();
                 new_spare = new.recycle();
-                Ok(true)
+                Ok(added.is_ok())
             }
             (old, new) => {
                 let message = row_error(old.as_ref().err().cloned(), new.as_ref().err().cloned());

@@ -16,7 +16,7 @@ use outsort::input::{
     Binding, ChunkSpare, FieldSpec, InputOptions, InputReader, InputSource, ReadError, Record,
 };
 use outsort::value::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -127,6 +127,7 @@ pub fn open_for(
     let mut metas = Vec::new();
     let mut failed = false;
     let mut union: Vec<String> = Vec::new();
+    let mut in_union: HashSet<String> = HashSet::new();
     for name in &names {
         let source = InputSource::from_arg(name);
         let reader = match InputReader::open(&source, &options) {
@@ -142,8 +143,16 @@ pub fn open_for(
         for (label, specs) in &specs {
             match Binding::new(specs, &info) {
                 Ok((binding, warnings)) => {
-                    for w in warnings {
+                    let shown = outsort::diag::MAX_SHOWN;
+                    let more = warnings.len().saturating_sub(shown);
+                    for w in warnings.iter().take(shown) {
                         ui.warning(&format!("{}{w}", prefix(label)));
+                    }
+                    if more > 0 {
+                        errln!(
+                            "… and {more} more {}",
+                            if more == 1 { "warning" } else { "warnings" }
+                        );
                     }
                     bindings.push(binding);
                 }
@@ -151,7 +160,16 @@ pub fn open_for(
                     // Each error lists the input's columns; say them once.
                     const COLUMNS: &str = "; the input has columns: ";
                     let mut columns = None;
-                    for e in errors {
+                    let shown = outsort::diag::MAX_SHOWN;
+                    let more = errors.len().saturating_sub(shown);
+                    for (n, e) in errors.into_iter().enumerate() {
+                        if n >= shown {
+                            // Only the column list of the rest is printed.
+                            if let Some((_, list)) = e.to_string().split_once(COLUMNS) {
+                                columns = Some(list.to_string());
+                            }
+                            continue;
+                        }
                         let text = format!("{}{e}", prefix(label));
                         match text.split_once(COLUMNS) {
                             Some((message, list)) => {
@@ -160,6 +178,12 @@ pub fn open_for(
                             }
                             None => ui.error(&text),
                         }
+                    }
+                    if more > 0 {
+                        errln!(
+                            "… and {more} more {}",
+                            if more == 1 { "error" } else { "errors" }
+                        );
                     }
                     if let Some(list) = columns {
                         errln!("  the input has columns: {list}");
@@ -176,7 +200,7 @@ pub fn open_for(
             continue;
         };
         for c in &info.columns {
-            if !union.contains(c) {
+            if in_union.insert(c.clone()) {
                 union.push(c.clone());
             }
         }
@@ -193,10 +217,14 @@ pub fn open_for(
     if failed {
         return Err(Exit::Error);
     }
-    let clashes: Vec<&String> = union.iter().filter(|c| reserved.contains(c)).collect();
+    let reserved: HashSet<&str> = reserved.iter().map(String::as_str).collect();
+    let clashes: Vec<&String> = union
+        .iter()
+        .filter(|c| reserved.contains(c.as_str()))
+        .collect();
     if !clashes.is_empty() {
         if overwrite {
-            union.retain(|c| !reserved.contains(c));
+            union.retain(|c| !reserved.contains(c.as_str()));
         } else {
             let list: Vec<String> = clashes.iter().map(|c| format!("`{c}`")).collect();
             ui.error(&format!(
@@ -213,9 +241,13 @@ pub fn open_for(
         }
     }
     for m in &mut metas {
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(m.columns.len());
+        for (i, c) in m.columns.iter().enumerate() {
+            first.entry(c.as_str()).or_insert(i);
+        }
         m.column_map = union
             .iter()
-            .map(|c| m.columns.iter().position(|x| x == c))
+            .map(|c| first.get(c.as_str()).copied())
             .collect();
     }
     Ok(Inputs {

@@ -117,7 +117,10 @@ impl Work for ReportWork<'_> {
                 .label
                 .map(|l| program.label_name(l).to_string())
                 .unwrap_or_default(),
-            reason: program.reason(task, self.today).into_owned(),
+            reason: program
+                .reason(task, self.today)
+                .map_err(|e| e.to_string())?
+                .into_owned(),
             scores: task.scores.clone(),
             weight,
             explanation: outsort::output::explain::render_text(

@@ -88,7 +88,9 @@ pub fn report(
     let failed: Vec<_> = report.outcomes.iter().filter(|o| !o.passed).collect();
     if !failed.is_empty() {
         out.push_str("\nfailures:\n");
-        for o in failed {
+        let shown = outsort::testing::EXPLAINED_FAILURES;
+        let more = failed.len().saturating_sub(shown);
+        for o in failed.into_iter().take(shown) {
             let Some(test) = program.tests.get(o.test) else {
                 continue;
             };
@@ -111,6 +113,13 @@ pub fn report(
                     2,
                 ));
             }
+        }
+        if more > 0 {
+            let _ = writeln!(
+                out,
+                "\n… and {more} more failed {} (listed above as FAILED)",
+                if more == 1 { "test" } else { "tests" }
+            );
         }
     }
     let cov = &report.coverage;

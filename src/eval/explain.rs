@@ -44,6 +44,8 @@ impl Program {
     pub fn explain(&self, task: &mut Task<'_>, today: i32) -> Result<Explanation, TaskError> {
         let mut rules = Vec::new();
         self.evaluate_traced(task, today, Some(&mut rules))?;
+        // An explanation shows the reason: an error in it is the task's.
+        self.reason(task, today)?;
         let mut not_fired = Vec::new();
         let mut view = task.clone();
         let mut totals: Vec<f64> = self.scores.iter().map(|s| s.start).collect();

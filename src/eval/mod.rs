@@ -7,7 +7,7 @@ mod portfolio;
 mod whatif;
 
 pub use explain::{Explanation, LineTrace, RuleTrace, explain_false};
-pub use plan::Plan;
+pub use plan::{MAX_TEXT_BYTES, MAX_VALUE_CHARS, Plan};
 pub use portfolio::{Accumulators, Finding, FindingStatus, Portfolio};
 pub use whatif::WhatIf;
 
@@ -462,17 +462,24 @@ impl Program {
     }
 
     /// Renders an interpolated string; a missing value prints as `missing`.
+    /// Each value is cut at [`plan::MAX_VALUE_CHARS`] characters and the
+    /// text at [`plan::MAX_TEXT_BYTES`] bytes, each cut marked with `…`;
+    /// every value is evaluated, so an error past a cut is still an error.
     pub fn interpolate(&self, pieces: &[Piece], env: Env<'_, '_>) -> Result<String, EvalError> {
         let mut out = String::new();
+        let mut full = false;
         for p in pieces {
             match p {
-                Piece::Text(t) => out.push_str(t),
+                Piece::Text(t) => {
+                    if !full {
+                        out.push_str(t);
+                        full = plan::cut_text(&mut out, 0);
+                    }
+                }
                 Piece::Expr(node, ty) => {
                     let v = self.eval(node, env)?;
-                    if v.is_missing() {
-                        out.push_str("missing");
-                    } else {
-                        out.push_str(&self.display(*ty, &v));
+                    if !full {
+                        full = self.put_value(*ty, &v, &mut out, 0);
                     }
                 }
             }
@@ -642,58 +649,59 @@ impl Program {
         Ok(())
     }
 
+    /// Where a `because` text is, for the error of evaluating it.
+    fn reason_place(&self, line: &crate::compile::CompiledLabelLine) -> String {
+        format!("the `because` of label `{}`", self.label_name(line.value))
+    }
+
     /// The reason for a task's label: the `because` text of the line that
-    /// matched, or its condition as written.
-    pub fn reason(&self, task: &Task<'_>, today: i32) -> Cow<'_, str> {
+    /// matched, or its condition as written. An error evaluating the
+    /// `because` text is the task's error.
+    pub fn reason(&self, task: &Task<'_>, today: i32) -> Result<Cow<'_, str>, TaskError> {
         let Some((li, line)) = task
             .label_line
             .and_then(|i| self.labels.get(i).map(|l| (i, l)))
         else {
-            return Cow::Borrowed("");
+            return Ok(Cow::Borrowed(""));
         };
-        match (&line.because, &line.when) {
+        Ok(match (&line.because, &line.when) {
             (Some(pieces), _) => match pieces.as_slice() {
                 [Piece::Text(t)] => Cow::Borrowed(t.as_str()),
                 _ => {
                     let mut out = String::new();
-                    if let Err(e) = self.interpolate_at(
-                        Text::Reason(li),
-                        pieces,
-                        Env::task(task, today),
-                        &mut out,
-                    ) {
-                        out = e.message;
-                    }
+                    self.interpolate_at(Text::Reason(li), pieces, Env::task(task, today), &mut out)
+                        .map_err(|e| TaskError::new(self.reason_place(line), e))?;
                     Cow::Owned(out)
                 }
             },
             (None, Some(_)) => Cow::Borrowed(line.text.as_str()),
             (None, None) => Cow::Borrowed("no other label line matched"),
-        }
+        })
     }
 
     /// Appends the reason of the task's label to `out`, as
     /// [`Program::reason`] gives it, without allocating when `out` has room.
-    pub fn write_reason(&self, task: &Task<'_>, today: i32, out: &mut String) {
+    /// On an error `out` is left as it was.
+    pub fn write_reason(
+        &self,
+        task: &Task<'_>,
+        today: i32,
+        out: &mut String,
+    ) -> Result<(), TaskError> {
         let Some((li, line)) = task
             .label_line
             .and_then(|i| self.labels.get(i).map(|l| (i, l)))
         else {
-            return;
+            return Ok(());
         };
         match (&line.because, &line.when) {
-            (Some(pieces), _) => {
-                let start = out.len();
-                if let Err(e) =
-                    self.interpolate_at(Text::Reason(li), pieces, Env::task(task, today), out)
-                {
-                    out.truncate(start);
-                    out.push_str(&e.message);
-                }
-            }
+            (Some(pieces), _) => self
+                .interpolate_at(Text::Reason(li), pieces, Env::task(task, today), out)
+                .map_err(|e| TaskError::new(self.reason_place(line), e))?,
             (None, Some(_)) => out.push_str(&line.text),
             (None, None) => out.push_str("no other label line matched"),
         }
+        Ok(())
     }
 
     /// The key of a task as text.

@@ -960,6 +960,29 @@ impl Plan {
     }
 }
 
+/// The most characters one interpolated value contributes to a text; a
+/// longer value is cut there and ends with `…`.
+pub const MAX_VALUE_CHARS: usize = 200;
+
+/// The most bytes of one interpolated text (a reason or a message), its
+/// closing `…` included when it is cut.
+pub const MAX_TEXT_BYTES: usize = 4096;
+
+/// Cuts the text that started at `start` in `out` to [`MAX_TEXT_BYTES`], on
+/// a character boundary, ending it with `…`; `true` when it was cut.
+pub(crate) fn cut_text(out: &mut String, start: usize) -> bool {
+    if out.len() - start <= MAX_TEXT_BYTES {
+        return false;
+    }
+    let mut end = start + MAX_TEXT_BYTES - '…'.len_utf8();
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.truncate(end);
+    out.push('…');
+    true
+}
+
 /// Which interpolated string of a program.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Text {
@@ -1155,10 +1178,18 @@ impl Program {
             Text::Message(i) => self.plan.messages.get(i),
         };
         let start = out.len();
+        // Whether the text reached its limit: later values are still
+        // evaluated, so their errors count, but no longer written.
+        let mut full = false;
         let mut k = 0;
         for p in pieces {
             match p {
-                Piece::Text(t) => out.push_str(t),
+                Piece::Text(t) => {
+                    if !full {
+                        out.push_str(t);
+                        full = cut_text(out, start);
+                    }
+                }
                 Piece::Expr(node, ty) => {
                     let plan = plans.and_then(|ps| ps.get(k)).and_then(Option::as_ref);
                     k += 1;
@@ -1166,12 +1197,18 @@ impl Program {
                         let cx = Cx::new(task, env.today);
                         let v = plan.value(&cx);
                         if !cx.slow.get() {
-                            self.display_into(*ty, &v, out);
+                            if !full {
+                                full = self.put_value(*ty, &v, out, start);
+                            }
                             continue;
                         }
                     }
                     match self.eval(node, env) {
-                        Ok(v) => self.display_into(*ty, &v, out),
+                        Ok(v) => {
+                            if !full {
+                                full = self.put_value(*ty, &v, out, start);
+                            }
+                        }
                         Err(e) => {
                             out.truncate(start);
                             return Err(e);
@@ -1181,6 +1218,31 @@ impl Program {
             }
         }
         Ok(())
+    }
+
+    /// Appends one interpolated value, cut at [`MAX_VALUE_CHARS`], to a text
+    /// that started at `start`; `true` when the whole text reached
+    /// [`MAX_TEXT_BYTES`] and was cut.
+    pub(crate) fn put_value(&self, ty: Ty, v: &Value<'_>, out: &mut String, start: usize) -> bool {
+        let at = out.len();
+        match v {
+            // A long cell is never copied whole.
+            Value::Text(t) => match t.char_indices().nth(MAX_VALUE_CHARS) {
+                Some((cut, _)) => {
+                    out.push_str(&t[..cut]);
+                    out.push('…');
+                }
+                None => out.push_str(t),
+            },
+            _ => {
+                self.display_into(ty, v, out);
+                if let Some((cut, _)) = out[at..].char_indices().nth(MAX_VALUE_CHARS) {
+                    out.truncate(at + cut);
+                    out.push('…');
+                }
+            }
+        }
+        cut_text(out, start)
     }
 
     /// Appends a value as [`Program::interpolate`] prints it.

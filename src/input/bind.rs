@@ -18,6 +18,8 @@
 //! exactly), unless a top-level key is literally `a.b.c`.
 
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashMap;
 use std::fmt;
 
 use super::convert::{
@@ -156,32 +158,57 @@ fn parse_occurrence(want: &str) -> Option<(&str, Occurrence)> {
     None
 }
 
+/// The most missing fields of one binding that search the columns for a
+/// close name: each search compares with every column.
+const MAX_SUGGESTIONS: usize = 100;
+
 struct Matcher<'a> {
     info: &'a SourceInfo,
     normalized: Vec<String>,
+    /// The positions of each column name, and of each normalised name, in order.
+    exact: HashMap<&'a str, Vec<usize>>,
+    by_normalized: HashMap<String, Vec<usize>>,
     json: bool,
+    suggestions: Cell<usize>,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
+    fn new(info: &'a SourceInfo) -> Matcher<'a> {
+        let normalized: Vec<String> = info.columns.iter().map(|c| normalize_header(c)).collect();
+        let mut exact: HashMap<&str, Vec<usize>> = HashMap::with_capacity(info.columns.len());
+        for (i, c) in info.columns.iter().enumerate() {
+            exact.entry(c.as_str()).or_default().push(i);
+        }
+        let mut by_normalized: HashMap<String, Vec<usize>> =
+            HashMap::with_capacity(normalized.len());
+        for (i, n) in normalized.iter().enumerate() {
+            by_normalized.entry(n.clone()).or_default().push(i);
+        }
+        Matcher {
+            info,
+            normalized,
+            exact,
+            by_normalized,
+            json: matches!(info.format, InputFormat::Json | InputFormat::Ndjson),
+            suggestions: Cell::new(MAX_SUGGESTIONS),
+        }
+    }
+
     fn lookup(&self, want: &str) -> Lookup {
         let columns = &self.info.columns;
-        let exact: Vec<usize> = (0..columns.len())
-            .filter(|&i| columns.get(i).is_some_and(|c| c == want))
-            .collect();
-        if !exact.is_empty() {
-            return Lookup::Found(exact);
+        if let Some(exact) = self.exact.get(want) {
+            return Lookup::Found(exact.clone());
         }
-        let n = normalize_header(want);
-        let close: Vec<usize> = (0..self.normalized.len())
-            .filter(|&i| self.normalized.get(i) == Some(&n))
-            .collect();
+        let Some(close) = self.by_normalized.get(&normalize_header(want)) else {
+            return Lookup::NotFound;
+        };
         let first = close.first().and_then(|&i| columns.get(i));
         if first.is_none() {
             Lookup::NotFound
         } else if close.iter().all(|&i| columns.get(i) == first) {
-            Lookup::Found(close)
+            Lookup::Found(close.clone())
         } else {
-            Lookup::Ambiguous(close)
+            Lookup::Ambiguous(close.clone())
         }
     }
 
@@ -226,6 +253,11 @@ impl Matcher<'_> {
 
     /// The closest column name, if one is close.
     fn suggest(&self, want: &str) -> Option<&str> {
+        let left = self.suggestions.get();
+        if left == 0 {
+            return None;
+        }
+        self.suggestions.set(left - 1);
         let w = normalize_header(want);
         let mut best: Option<(f64, usize)> = None;
         for (i, n) in self.normalized.iter().enumerate() {
@@ -354,11 +386,7 @@ impl Binding {
         specs: &[FieldSpec],
         info: &SourceInfo,
     ) -> Result<(Binding, Vec<BindWarning>), Vec<BindError>> {
-        let matcher = Matcher {
-            info,
-            normalized: info.columns.iter().map(|c| normalize_header(c)).collect(),
-            json: matches!(info.format, InputFormat::Json | InputFormat::Ndjson),
-        };
+        let matcher = Matcher::new(info);
         let mut fields = Vec::with_capacity(specs.len());
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
@@ -408,7 +436,8 @@ impl Binding {
             let hint = match &source {
                 FieldSource::Path(path) => path
                     .first()
-                    .and_then(|k| info.columns.iter().position(|c| c == k))
+                    .and_then(|k| matcher.exact.get(k.as_str()))
+                    .and_then(|list| list.first().copied())
                     .unwrap_or(0),
                 _ => 0,
             };

@@ -29,7 +29,10 @@ pub fn render_text(
     let label = task.label.map_or("(none)", |l| program.label_name(l));
     let _ = writeln!(out, "{pad}task {key}: {label}");
     if task.label.is_some() {
-        let _ = writeln!(out, "{pad}  because {}", program.reason(task, today));
+        // `Program::explain` fails on an error in the reason, so an
+        // explanation's task has none.
+        let reason = program.reason(task, today).unwrap_or_default();
+        let _ = writeln!(out, "{pad}  because {reason}");
     }
     let _ = writeln!(out, "{pad}rules");
     let name_w = program
@@ -248,7 +251,7 @@ pub fn render_json(
     json!({
         "key": program.key_text(task),
         "label": task.label.map(|l| program.label_name(l)),
-        "reason": program.reason(task, today),
+        "reason": program.reason(task, today).unwrap_or_default(),
         "scores": scores,
         "rules": rules,
         "label_lines": lines,

@@ -10,6 +10,9 @@ use crate::diag::Diagnostic;
 const MAX_PREFIX_RUN: usize = 32;
 /// The most `if` and `match` expressions one file may hold.
 const MAX_CONDITIONALS: usize = 20_000;
+/// The most `{...}` interpolations the `because` and `message` strings of
+/// one file may hold together.
+pub const MAX_INTERPOLATIONS: usize = 20_000;
 
 pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
@@ -33,6 +36,11 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
     let mut prefix_run = 0;
     let mut prefix_start = 0;
     let mut conditionals = 0;
+    let mut interpolations = 0;
+    // Where the interpolation over the limit is.
+    let mut over: Option<usize> = None;
+    // Whether the next string is interpolated: it follows `because` or `message`.
+    let mut interpolated = false;
     // Whether the previous token ends an operand, so a `-` after it is binary.
     let mut after_operand = false;
     while i < bytes.len() {
@@ -50,6 +58,18 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                 let mut closed = false;
                 while i < bytes.len() {
                     match bytes[i] {
+                        b'{' if interpolated => {
+                            if bytes.get(i + 1) == Some(&b'{') {
+                                // `{{` is a literal brace.
+                                i += 2;
+                                continue;
+                            }
+                            interpolations += 1;
+                            if interpolations > MAX_INTERPOLATIONS && over.is_none() {
+                                over = Some(i);
+                            }
+                            i += 1;
+                        }
                         b'\\' => {
                             let next = bytes.get(i + 1).copied();
                             if !matches!(
@@ -89,6 +109,7 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                 }
                 prefix_run = 0;
                 after_operand = true;
+                interpolated = false;
                 continue;
             }
             b'(' | b'[' | b'{' => {
@@ -106,11 +127,13 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                 }
                 prefix_run = 0;
                 after_operand = false;
+                interpolated = false;
             }
             b')' | b']' | b'}' => {
                 stack.pop();
                 prefix_run = 0;
                 after_operand = true;
+                interpolated = false;
             }
             b'-' if !after_operand && bytes.get(i + 1) != Some(&b'=') => {
                 if prefix_run == 0 {
@@ -126,6 +149,7 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                     i += 1;
                 }
                 let word = &text[start..i];
+                interpolated = matches!(word, "because" | "message");
                 match word {
                     "not" => {
                         if prefix_run == 0 {
@@ -164,6 +188,7 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
             _ => {
                 prefix_run = 0;
                 after_operand = false;
+                interpolated = false;
             }
         }
         if prefix_run > MAX_PREFIX_RUN {
@@ -177,6 +202,17 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
             return diags;
         }
         i += 1;
+    }
+    if let Some(at) = over {
+        diags.push(
+            Diagnostic::error(
+                "limit",
+                format!("the file holds {interpolations} interpolations `{{...}}` in `because` and `message` strings, more than the limit of {MAX_INTERPOLATIONS}"),
+            )
+            .at(Span::new(file, at, at + 1))
+            .label(format!("interpolation number {}", MAX_INTERPOLATIONS + 1))
+            .help("interpolate a `let` or `output` that computes the text once, or split the rules into several files"),
+        );
     }
     if conditionals > MAX_CONDITIONALS {
         diags.push(
