@@ -2,6 +2,7 @@
 //! as human text (with or without colour) or JSON.
 
 use crate::ast::{FileId, Span};
+use crate::quote;
 use std::fmt::Write;
 
 /// How serious a diagnostic is.
@@ -203,38 +204,6 @@ const BLUE: &str = "\x1b[1;34m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
-fn expand_tabs(s: &str) -> String {
-    s.replace('\t', "    ")
-}
-
-/// Width in columns of a prefix of a line, with tabs expanded like the line.
-fn display_width(s: &str) -> usize {
-    s.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
-}
-
-/// The longest source line, in bytes, a diagnostic shows whole.
-const MAX_LINE_SHOWN: usize = 200;
-
-/// The byte range of a line a diagnostic shows: all of it when short, else
-/// some context before the marked `start..end` and at most
-/// [`MAX_LINE_SHOWN`] bytes, on character boundaries.
-fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
-    if text.len() <= MAX_LINE_SHOWN {
-        return (0, text.len());
-    }
-    let mut lo = start.saturating_sub(MAX_LINE_SHOWN / 4);
-    while !text.is_char_boundary(lo) {
-        lo -= 1;
-    }
-    let mut hi = (end.max(start + 1) + MAX_LINE_SHOWN / 4)
-        .min(lo + MAX_LINE_SHOWN)
-        .min(text.len());
-    while !text.is_char_boundary(hi) {
-        hi -= 1;
-    }
-    (lo, hi)
-}
-
 /// Renders one diagnostic as text in the style of compilers people know:
 ///
 /// ```text
@@ -258,7 +227,7 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         "{c_level}{}[{}]{c_reset}{c_bold}: {}{c_reset}",
         d.level.as_str(),
         d.code,
-        d.message
+        quote::escape(&d.message)
     );
     let mut gutter = 0;
     let mut snippets = Vec::new();
@@ -279,41 +248,29 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         };
         let (line, col) = file.line_col(span.start as usize);
         let pad = " ".repeat(gutter);
-        let _ = writeln!(out, "{pad}{c_blue}-->{c_reset} {}:{line}:{col}", file.name);
-        let text = file.line_text(line);
-        let line_start = file.line_starts.get(line - 1).copied().unwrap_or(0);
-        let start_in_line = (span.start as usize)
-            .saturating_sub(line_start)
-            .min(text.len());
-        let end_in_line = (span.end as usize)
-            .saturating_sub(line_start)
-            .clamp(start_in_line, text.len());
-        // A long line is shown around the span only.
-        let (lo, hi) = window(text, start_in_line, end_in_line);
-        let (open, close) = (
-            if lo > 0 { "…" } else { "" },
-            if hi < text.len() { "…" } else { "" },
-        );
-        let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
         let _ = writeln!(
             out,
-            "{c_blue}{line:>gutter$} |{c_reset} {open}{}{close}",
-            expand_tabs(text.get(lo..hi).unwrap_or(""))
+            "{pad}{c_blue}-->{c_reset} {}:{line}:{col}",
+            quote::escape(&file.name)
         );
-        let before = format!("{open}{}", text.get(lo..start_in_line).unwrap_or(""));
-        let before = before.as_str();
-        let marked = text.get(start_in_line..end_in_line.min(hi)).unwrap_or("");
-        let width = display_width(marked).max(1);
+        let text = file.line_text(line);
+        let line_start = file.line_starts.get(line - 1).copied().unwrap_or(0);
+        let start_in_line = (span.start as usize).saturating_sub(line_start);
+        let end_in_line = (span.end as usize).saturating_sub(line_start);
+        // Escaped, and a long line shown around the span only.
+        let shown = quote::source_line(text, start_in_line, end_in_line);
+        let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
+        let _ = writeln!(out, "{c_blue}{line:>gutter$} |{c_reset} {}", shown.text);
         let mark = if primary { "^" } else { "-" };
         let c_mark = if primary { c_level } else { c_blue };
         let _ = write!(
             out,
             "{pad} {c_blue}|{c_reset} {}{c_mark}{}",
-            " ".repeat(display_width(before)),
-            mark.repeat(width)
+            " ".repeat(shown.before),
+            mark.repeat(shown.width)
         );
         if let Some(label) = label {
-            let _ = write!(out, " {label}");
+            let _ = write!(out, " {}", quote::escape(&label));
         }
         let _ = writeln!(out, "{c_reset}");
     }
@@ -322,6 +279,7 @@ pub fn render_text(d: &Diagnostic, sources: &Sources, color: bool) -> String {
         if !d.notes.is_empty() || d.span.is_some() {
             let _ = writeln!(out, "{pad} {c_blue}|{c_reset}");
         }
+        let help = quote::escape_keep_lines(help);
         let mut lines = help.lines();
         if let Some(first) = lines.next() {
             let _ = writeln!(

@@ -49,7 +49,7 @@ pub enum Kind {
 /// Why a file was not read: the path as given, never what a link points
 /// to, and the reason.
 #[derive(Debug, thiserror::Error)]
-#[error("`{path}` {why}")]
+#[error("`{}` {why}", crate::quote::escape(path))]
 pub struct FileError {
     pub path: String,
     pub why: Why,
@@ -315,9 +315,15 @@ pub const MAX_FOUND: usize = 100_000;
 pub enum WalkError {
     #[error(transparent)]
     File(#[from] FileError),
-    #[error("`{path}` is nested more than {MAX_DEPTH} directories deep")]
+    #[error(
+        "`{}` is nested more than {MAX_DEPTH} directories deep",
+        crate::quote::escape(path)
+    )]
     TooDeep { path: String },
-    #[error("`{path}` holds more than {MAX_FOUND} matching files")]
+    #[error(
+        "`{}` holds more than {MAX_FOUND} matching files",
+        crate::quote::escape(path)
+    )]
     TooMany { path: String },
 }
 

@@ -225,6 +225,7 @@ pub fn run(ui: &Ui, args: ClassifyArgs) -> Exit {
     }
     if args.summary {
         let text = summary.render(&program, today);
+        let text = outsort::quote::escape_keep_lines(&text);
         // The summary goes with the table when the table is on the terminal,
         // else to standard error, so it never mixes into CSV or JSON data.
         if format.buffers() && args.output.is_none() {

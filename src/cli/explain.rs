@@ -6,6 +6,7 @@ use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::{Args, ValueEnum};
 use outsort::Program;
 use outsort::eval::Task;
+use outsort::quote::escape;
 use std::sync::Mutex;
 
 #[derive(Args, Debug)]
@@ -111,10 +112,10 @@ pub fn run(ui: &Ui, args: ExplainArgs) -> Exit {
     let Some((mut task, file, line)) = found else {
         ui.error(&format!("no task has the key `{}`", args.task));
         match outsort::diag::did_you_mean(&args.task, sample.iter().map(String::as_str)) {
-            Some(best) => errln!("  did you mean `{best}`?"),
+            Some(best) => errln!("  did you mean `{}`?", escape(best)),
             None if !sample.is_empty() => {
                 let shown: Vec<&str> = sample.iter().take(5).map(String::as_str).collect();
-                errln!("  keys look like: {}", shown.join(", "));
+                errln!("  keys look like: {}", escape(&shown.join(", ")));
             }
             None => {}
         }
@@ -142,7 +143,7 @@ pub fn run(ui: &Ui, args: ExplainArgs) -> Exit {
             outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         ExplainFormat::Text => {
-            outln!("{file}:{line}");
+            outln!("{}:{line}", escape(&file));
             out!(
                 "{}",
                 outsort::output::explain::render_text(&program, &task, &explanation, today, 0)

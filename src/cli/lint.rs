@@ -6,6 +6,7 @@ use super::{Exit, InputArgs, RulesArgs, Ui, today};
 use clap::Args;
 use outsort::Program;
 use outsort::input::FieldSource;
+use outsort::quote::escape;
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
@@ -161,7 +162,7 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
                 any = true;
                 outln!(
                     "  note: rule never fired: \"{}\" ({})",
-                    r.name,
+                    escape(&r.name),
                     program.sources.location(r.span)
                 );
             }
@@ -175,8 +176,9 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
                     "otherwise".into()
                 };
                 outln!(
-                    "  note: label line never taken: {} {cond} ({})",
+                    "  note: label line never taken: {} {} ({})",
                     program.label_name(l.value),
+                    escape(&cond),
                     program.sources.location(l.span)
                 );
             }
@@ -185,7 +187,7 @@ pub fn run(ui: &Ui, args: LintArgs) -> Exit {
             any = true;
             outln!(
                 "  note: input columns no field reads: {}",
-                unused_columns.join(", ")
+                escape(&unused_columns.join(", "))
             );
         }
         if !any {

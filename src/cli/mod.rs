@@ -238,8 +238,10 @@ pub struct Ui {
 }
 
 impl Ui {
-    /// Prints a one-line error to standard error.
+    /// Prints a one-line error to standard error. Text from files in it is
+    /// shown escaped.
     pub fn error(&self, message: &str) {
+        let message = outsort::quote::escape_keep_lines(message);
         if self.color {
             errln!("\x1b[1;31merror\x1b[0m: {message}");
         } else {
@@ -248,6 +250,7 @@ impl Ui {
     }
 
     pub fn warning(&self, message: &str) {
+        let message = outsort::quote::escape_keep_lines(message);
         if self.color {
             errln!("\x1b[1;33mwarning\x1b[0m: {message}");
         } else {

@@ -186,7 +186,7 @@ pub fn open_for(
                         );
                     }
                     if let Some(list) = columns {
-                        errln!("  the input has columns: {list}");
+                        errln!("  the input has columns: {}", outsort::quote::escape(&list));
                     }
                     failed = true;
                 }
@@ -284,6 +284,7 @@ impl RowErrors {
     pub fn report(&mut self, message: &str) {
         self.count += 1;
         if self.count <= SHOWN_ROW_ERRORS {
+            let message = outsort::quote::escape(message);
             if self.color {
                 errln!("\x1b[1;31merror\x1b[0m: {message}");
             } else {

@@ -40,7 +40,8 @@ pub fn run(ui: &Ui, args: TestArgs) -> Exit {
     };
     let today = today(args.rules.today);
     let (text, exit) = report(&program, args.filter.as_deref(), args.min_coverage, today);
-    out!("{text}");
+    // Test names and values come from the rule files.
+    out!("{}", outsort::quote::escape_keep_lines(&text));
     exit
 }
 

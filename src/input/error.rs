@@ -88,9 +88,13 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The file name and the message may quote the file's bytes.
+        let file = crate::quote::escape(&self.file);
+        let kind = self.kind.to_string();
+        let kind = crate::quote::escape(&kind);
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.kind),
-            None => write!(f, "{}: {}", self.file, self.kind),
+            Some(line) => write!(f, "{file}:{line}: {kind}"),
+            None => write!(f, "{file}: {kind}"),
         }
     }
 }
@@ -151,37 +155,26 @@ impl RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.file, self.line)?;
+        use crate::quote::{MAX_QUOTED, cut, escape};
+        // Every part may come from the file: each is escaped, and the column
+        // name and message are cut.
+        write!(f, "{}:{}: ", escape(&self.file), self.line)?;
         if let Some(column) = &self.column {
-            write!(f, "column \"{column}\": ")?;
+            write!(f, "column \"{}\": ", escape(&cut(column, MAX_QUOTED)))?;
         }
         if let Some(value) = &self.value {
-            write!(f, "`{value}` ")?;
+            write!(f, "`{}` ", escape(value))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&escape(&cut(&self.message, MAX_QUOTED * 2)))
     }
 }
 
 impl std::error::Error for RowError {}
 
-/// A value made fit for a one-line message: control characters escaped, cut
-/// to [`MAX_VALUE_CHARS`] characters.
+/// A value made fit for a one-line message: cut to [`MAX_VALUE_CHARS`]
+/// characters, control characters escaped.
 pub(crate) fn shorten(value: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in value.chars().enumerate() {
-        if n == MAX_VALUE_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::quote::value(value, MAX_VALUE_CHARS)
 }
 
 /// Bytes that may not be UTF-8 shown as text, invalid bytes as `\xNN`.

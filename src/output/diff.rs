@@ -3,6 +3,7 @@
 
 use crate::diff::{Change, Diff, GateResult, format_percent};
 use crate::output::json_number;
+use crate::quote::{escape, markdown_cell as md};
 use crate::value::format_number;
 use std::fmt::Write;
 
@@ -105,11 +106,11 @@ pub fn text(diff: &Diff, gates: &[GateResult]) -> String {
         let _ = writeln!(
             out,
             "\n{}: {} → {}",
-            task_title(change),
+            escape(&task_title(change)),
             change.before,
             change.after
         );
-        let _ = writeln!(out, "    reason: {}", change.reason);
+        let _ = writeln!(out, "    reason: {}", escape(&change.reason));
         let _ = writeln!(out, "    scores: {}", scores_text(change));
     }
     if !gates.is_empty() {
@@ -129,13 +130,6 @@ pub fn text(diff: &Diff, gates: &[GateResult]) -> String {
         }
     }
     out
-}
-
-/// Escapes a cell for a Markdown table.
-fn md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
 }
 
 /// How many changed tasks a Markdown report lists: a pull-request comment

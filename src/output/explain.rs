@@ -4,6 +4,7 @@
 
 use crate::compile::{Program, Ty};
 use crate::eval::{Explanation, Task};
+use crate::quote::escape;
 use crate::value::format_number;
 use std::fmt::Write;
 
@@ -25,14 +26,17 @@ pub fn render_text(
 ) -> String {
     let pad = " ".repeat(indent);
     let mut out = String::new();
+    // Keys, reasons, values and why-nots quote the task's data: each is
+    // escaped on its line (see `crate::quote`).
     let key = program.key_text(task);
+    let key = escape(&key);
     let label = task.label.map_or("(none)", |l| program.label_name(l));
     let _ = writeln!(out, "{pad}task {key}: {label}");
     if task.label.is_some() {
         // `Program::explain` fails on an error in the reason, so an
         // explanation's task has none.
         let reason = program.reason(task, today).unwrap_or_default();
-        let _ = writeln!(out, "{pad}  because {reason}");
+        let _ = writeln!(out, "{pad}  because {}", escape(&reason));
     }
     let _ = writeln!(out, "{pad}rules");
     let name_w = program
@@ -70,7 +74,7 @@ pub fn render_text(
                 .not_fired
                 .iter()
                 .find(|(r, _)| *r == t.rule)
-                .map(|(_, w)| w.join("; "))
+                .map(|(_, w)| escape(&w.join("; ")).into_owned())
                 .unwrap_or_default();
             let _ = writeln!(out, "{pad}  not fired  {quoted:<name_w$}  {why}");
         }
@@ -128,7 +132,7 @@ pub fn render_text(
             } else {
                 let _ = writeln!(out, "{pad}  no         {name:<value_w$}  {cond}");
                 for why in &l.why_not {
-                    let _ = writeln!(out, "{pad}               {why}");
+                    let _ = writeln!(out, "{pad}               {}", escape(why));
                 }
             }
         }
@@ -140,7 +144,7 @@ pub fn render_text(
                 Ty::Text => format!("{:?}", program.display(o.ty, v)),
                 _ => program.display(o.ty, v),
             };
-            let _ = writeln!(out, "{pad}  {} = {shown}", o.name);
+            let _ = writeln!(out, "{pad}  {} = {}", o.name, escape(&shown));
         }
     }
     out
@@ -159,9 +163,10 @@ pub fn what_if_text(program: &Program, task: &Task<'_>, w: &crate::eval::WhatIf)
         }
     });
     format!(
-        "with {} = {} (now {now}) it would be {}",
+        "with {} = {} (now {}) it would be {}",
         field.name,
-        program.display(field.ty, &w.value),
+        escape(&program.display(field.ty, &w.value)),
+        escape(&now),
         program.label_name(w.label)
     )
 }

@@ -177,7 +177,7 @@ impl Report {
                     "  {}  of \"{}\": {}",
                     Self::location_text(&f.location),
                     f.policy,
-                    f.message
+                    one_line(&f.message)
                 );
             }
             out.push('\n');
@@ -203,7 +203,7 @@ impl Report {
             out.push('\n');
         }
         for w in &self.warnings {
-            let _ = writeln!(out, "warning: {w}");
+            let _ = writeln!(out, "warning: {}", one_line(w));
         }
         if !self.warnings.is_empty() {
             out.push('\n');
@@ -259,7 +259,9 @@ impl Report {
                 let _ = writeln!(out, "  label line never taken: {l}");
             }
         }
-        out
+        // Policy names, keys and messages come from files; line breaks in
+        // them are spaces by now, and this escapes the rest.
+        crate::quote::escape_keep_lines(&out).into_owned()
     }
 
     /// The start of the JSON document, before the findings.
@@ -509,7 +511,7 @@ impl Report {
                 let mut r = json!({
                     "ruleId": rule_id,
                     "level": if f.severity == Severity::Deny { "error" } else { "warning" },
-                    "message": {"text": text},
+                    "message": {"text": crate::quote::escape_keep_lines(&text)},
                 });
                 let loc = match &f.location {
                     Location::Task { file, line, key } => {
@@ -580,11 +582,15 @@ fn sarif_uri(path: &str) -> String {
     out
 }
 
-/// Escapes the message of a GitHub workflow command.
+/// Escapes the message of a GitHub workflow command: `%`, CR and LF
+/// percent-encoded as the runner decodes them, other control characters
+/// escaped so they cannot drive the log viewer.
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::quote::escape(&s).into_owned()
 }
 
 /// Escapes a property of a GitHub workflow command.
@@ -603,7 +609,10 @@ fn xml(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' => out.push_str("&#10;"),
             '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
+            // Not allowed in XML 1.0, or unsafe to show: escaped as text.
+            c if crate::quote::is_unsafe(c) => {
+                out.push_str(&crate::quote::escape(c.encode_utf8(&mut [0; 4])))
+            }
             c => out.push(c),
         }
     }

@@ -811,9 +811,12 @@ impl<'w> Sink<'w> {
                     table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
                     table.set_width(w);
                 }
-                table.set_header(self.header.clone());
+                // Cells may hold line breaks (shown as such, inside the
+                // table) but no other control characters.
+                let safe = |c: &String| crate::quote::escape_keep_lines(c).into_owned();
+                table.set_header(self.header.iter().map(safe).collect::<Vec<_>>());
                 for r in std::mem::take(&mut self.rows) {
-                    table.add_row(r);
+                    table.add_row(r.iter().map(safe).collect::<Vec<_>>());
                 }
                 writeln!(self.out, "{table}")?;
                 if !hidden.is_empty() {
@@ -822,7 +825,7 @@ impl<'w> Sink<'w> {
                         "{} more column{} for this width: {}; see them all with -f csv or -f json",
                         hidden.len(),
                         if hidden.len() == 1 { "" } else { "s" },
-                        hidden.join(", ")
+                        crate::quote::escape(&hidden.join(", "))
                     )?;
                 }
             }
@@ -830,13 +833,6 @@ impl<'w> Sink<'w> {
         }
         self.out.flush()
     }
-}
-
-/// Escapes a cell for a Markdown table.
-fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
 }
 
 pub fn write_markdown(
@@ -849,7 +845,7 @@ pub fn write_markdown(
             "| {} |",
             cells
                 .iter()
-                .map(|c| md_cell(c))
+                .map(|c| crate::quote::markdown_cell(c))
                 .collect::<Vec<_>>()
                 .join(" | ")
         )
