@@ -4,37 +4,15 @@
 //! in every diagnostic, row error, table and CI report, and a long line is
 //! quoted in part. Data output (CSV, JSON) keeps the bytes exactly.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use support::outsort as run;
 
 const ESC: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}";
 const BIDI: &str = "\u{202e}\u{2066}";
 /// A line break that would start a GitHub workflow command of its own.
 const FORGED: &str = "\n::error::forged";
-
-fn binary() -> String {
-    std::env::var("OUTSORT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_outsort").to_string())
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(binary())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// The characters no output meant for people may carry raw.
 fn unsafe_char(c: char) -> bool {
@@ -71,7 +49,7 @@ fn a_rule_file_line_is_shown_escaped_with_the_mark_under_the_name() {
     );
     std::fs::write(dir.join("bad.rules"), text).unwrap();
     let r = run(&dir, &["lint", "-r", "bad.rules"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_safe("stderr", &r.stderr);
     assert!(
         r.stderr
@@ -90,7 +68,7 @@ fn a_long_line_is_quoted_in_part_around_the_mark() {
     )
     .unwrap();
     let r = run(&dir, &["lint", "-r", "long.rules"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     let lines: Vec<&str> = r.stderr.lines().collect();
     let at_line = lines
         .iter()
@@ -119,7 +97,7 @@ fn a_cell_in_a_row_error_is_escaped() {
     )
     .unwrap();
     let r = run(&dir, &["classify", "-r", "r.rules", "t.csv"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_safe("stderr", &r.stderr);
     assert!(r.stderr.contains("`5\\u{1b}[2J"), "{}", r.stderr);
     assert!(
@@ -139,7 +117,7 @@ fn column_names_in_binding_errors_are_escaped() {
     )
     .unwrap();
     let r = run(&dir, &["classify", "-r", "r.rules", "t.csv"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_safe("stderr", &r.stderr);
     assert!(r.stderr.contains("ho\\u{1b}[2J"), "{}", r.stderr);
 }
@@ -155,7 +133,7 @@ fn a_file_name_is_escaped() {
     )
     .unwrap();
     let r = run(&dir, &["lint", "-r", "rules"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_safe("stderr", &r.stderr);
     assert!(r.stderr.contains("x\\u{1b}[2J"), "{}", r.stderr);
 }
@@ -181,7 +159,7 @@ fn check_reports_escape_in_every_format() {
     hostile_tasks(&dir);
     for format in ["text", "github", "junit", "sarif", "json"] {
         let r = run(&dir, &["check", "t.csv", "-f", format]);
-        assert_eq!(r.code, Some(1), "{format}: {}", r.stderr);
+        assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         assert_safe(format, &r.stderr);
         if format == "sarif" {
             // Keys in fingerprints are data; the messages people read are
@@ -220,7 +198,7 @@ fn tables_markdown_and_explanations_escape_but_csv_keeps_the_bytes() {
     hostile_tasks(&dir);
     for format in ["table", "markdown"] {
         let r = run(&dir, &["classify", "t.csv", "-f", format, "--summary"]);
-        assert_eq!(r.code, Some(0), "{format}: {}", r.stderr);
+        assert_eq!(r.code, 0, "{format}: {}", r.stderr);
         assert_safe(format, &r.stdout);
         assert_safe(format, &r.stderr);
         assert!(
@@ -230,7 +208,7 @@ fn tables_markdown_and_explanations_escape_but_csv_keeps_the_bytes() {
         );
     }
     let r = run(&dir, &["explain", "t.csv", "--task", &format!("T{BIDI}1")]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_safe("explain", &r.stdout);
     assert!(
         r.stdout.contains("task T\\u{202e}\\u{2066}1"),
@@ -241,7 +219,7 @@ fn tables_markdown_and_explanations_escape_but_csv_keeps_the_bytes() {
     assert_safe("explain stderr", &r.stderr);
     // CSV is data: the bytes come out as they went in.
     let r = run(&dir, &["classify", "t.csv", "-f", "csv"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains(&format!("Inv{ESC}{FORGED}{BIDI}oice")));
 }
 
@@ -255,7 +233,21 @@ fn test_names_and_reasons_from_rule_strings_are_escaped() {
     )
     .unwrap();
     let r = run(&dir, &["test", "-r", "r.rules"]);
-    assert_eq!(r.code, Some(1), "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert_safe("test stdout", &r.stdout);
     assert!(r.stdout.contains("t\\u{1b}]0;pwned\\u{7}"), "{}", r.stdout);
+}
+
+#[test]
+fn fmt_check_shows_the_lines_escaped() {
+    let (_d, dir) = dir();
+    std::fs::write(
+        dir.join("r.rules"),
+        format!("input {{ id: text  hours: number }}\n# {ESC}{BIDI}\nscore   s = 0 in 0..10\n"),
+    )
+    .unwrap();
+    let r = run(&dir, &["fmt", "--check", "r.rules"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_safe("fmt --check", &r.stdout);
+    assert!(r.stdout.contains("# \\u{1b}[2J"), "{}", r.stdout);
 }

@@ -88,14 +88,16 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Exit {
         }
         if args.check {
             unformatted += 1;
+            let name = outsort::quote::escape(&name);
             outln!("{name} is not formatted:");
             let diff = similar::TextDiff::from_lines(&text, &formatted);
-            out!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(2)
-                    .header(&name, &format!("{name} (formatted)"))
-            );
+            let diff = diff
+                .unified_diff()
+                .context_radius(2)
+                .header(&name, &format!("{name} (formatted)"))
+                .to_string();
+            // The lines come from the file: shown escaped, as in diagnostics.
+            out!("{}", outsort::quote::escape_keep_lines(&diff));
             exit = exit.max(Exit::Failed);
         } else if out::replace(path, formatted.as_bytes()).is_err() {
             // Said at the end of the run; the old file is left as it was.
