@@ -45,7 +45,7 @@
 //!   An `and`/`or` chain that does not fit breaks before every operator, and
 //!   an `if` chain before every `else`, on lines indented four more spaces.
 //! - Numbers are printed as written; strings are re-escaped from their value
-//!   (`\"`, `\\`, `\n`, `\t`, other control characters as `\u{..}`; `{{` and
+//!   (`\"`, `\\`, `\n`, `\t`, other control and bidi characters as `\u{..}`; `{{` and
 //!   `}}` for braces in interpolated strings); dates as `YYYY-MM-DD`.
 //! - Separators the grammar allows but does not need (`,` or `;` after a field,
 //!   action or label line) are dropped.
@@ -2036,7 +2036,7 @@ fn align(rows: &[[String; 4]]) -> Vec<String> {
 }
 
 /// A string literal: `"` and `\` escaped, newlines and tabs as `\n` and `\t`,
-/// other control characters as `\u{..}`.
+/// other control and bidirectional characters as `\u{..}`.
 fn quote(s: &str, interpolated: bool) -> String {
     format!("\"{}\"", escape(s, interpolated))
 }
@@ -2051,7 +2051,7 @@ fn escape(s: &str, interpolated: bool) -> String {
             '\t' => out.push_str("\\t"),
             '{' if interpolated => out.push_str("{{"),
             '}' if interpolated => out.push_str("}}"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if crate::quote::is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }

@@ -251,3 +251,19 @@ fn fmt_check_shows_the_lines_escaped() {
     assert_safe("fmt --check", &r.stdout);
     assert!(r.stdout.contains("# \\u{1b}[2J"), "{}", r.stdout);
 }
+
+#[test]
+fn fmt_writes_bidi_controls_in_strings_as_escapes() {
+    // "Trojan Source": a bidi control in a string reorders how the line
+    // reads. Formatted, it is an escape anyone can see.
+    let (_d, dir) = dir();
+    std::fs::write(
+        dir.join("r.rules"),
+        format!("input {{ id: text }}\nlet x = \"admin{BIDI}\"\n"),
+    )
+    .unwrap();
+    let r = run(&dir, &["fmt", "r.rules"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(dir.join("r.rules")).unwrap();
+    assert!(text.contains("\"admin\\u{202e}\\u{2066}\""), "{text}");
+}
