@@ -45,6 +45,7 @@ pub mod init;
 pub mod input;
 pub mod lint;
 pub mod output;
+pub mod pass;
 pub mod quote;
 pub mod syntax;
 pub mod testing;
