@@ -46,6 +46,7 @@ pub mod input;
 pub mod lint;
 pub mod output;
 pub mod pass;
+pub mod policy;
 pub mod quote;
 pub mod syntax;
 pub mod testing;

@@ -408,7 +408,7 @@ fn deeply_nested_rule_expressions_are_refused() {
 #[test]
 fn refusing_deep_nesting_takes_time_linear_in_the_depth() {
     for (i, (what, _)) in nested(1).into_iter().enumerate() {
-        assert_near_linear(what, 1_000_000, &|n| {
+        assert_near_linear(what, 100_000, &|n| {
             let text = nested_rules(&nested(n)[i].1);
             time(|| assert!(outsort::load_str("deep.rules", &text).is_err()))
         });
@@ -547,7 +547,7 @@ rule "nested" when matches(name, "(a+)+$") { s += 1 }
 rule "alternation" when matches(name, "^(a|aa)*c$") { s += 1 }
 "#;
     let program = outsort::load_str("re.rules", rules).expect("loads");
-    assert_near_linear("the regex", 2_000_000, &|n| {
+    assert_near_linear("the regex", 500_000, &|n| {
         let long = format!("{}b", "a".repeat(n));
         let mut task = program.new_task();
         task.fields = vec![

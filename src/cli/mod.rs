@@ -10,7 +10,6 @@ mod lint;
 mod out;
 mod pipeline;
 mod report;
-mod seen;
 mod test;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -300,4 +300,3 @@ pub fn each_record(
     }
     Ok(counts)
 }
-

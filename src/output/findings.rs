@@ -110,6 +110,21 @@ impl Report {
         }
     }
 
+    /// Adds the counts and kept findings of a report over other tasks.
+    pub fn merge(&mut self, other: Report) {
+        self.tasks += other.tasks;
+        self.findings.extend(other.findings);
+        for (policy, (f, w, e)) in other.tally {
+            let t = self.tally.entry(policy).or_default();
+            t.0 += f;
+            t.1 += w;
+            t.2 += e;
+        }
+        self.counted.0 += other.counted.0;
+        self.counted.1 += other.counted.1;
+        self.warnings.extend(other.warnings);
+    }
+
     pub fn fired(&self, severity: Severity) -> usize {
         match severity {
             Severity::Deny => self.counted.0,

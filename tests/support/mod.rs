@@ -58,11 +58,15 @@ pub fn time(f: impl FnOnce()) -> Duration {
     start.elapsed()
 }
 
-/// The best of 3 runs of `case` at `n` and at `grow × n`, taken in turns,
-/// so that a burst of load on the machine slows both alike.
+/// The best of several runs of `case` at `n` and at `grow × n`, taken in
+/// turns, so that a burst of load on the machine slows both alike: 3 runs
+/// each, or more for a case so quick that a single pause of the machine
+/// would swamp it (as many as fit in about 100 ms, up to 50).
 pub fn best_of_3(n: usize, grow: usize, case: &dyn Fn(usize) -> Duration) -> (Duration, Duration) {
-    let (mut small, mut big) = (Duration::MAX, Duration::MAX);
-    for _ in 0..3 {
+    let (mut small, mut big) = (case(n), case(grow * n));
+    let quick = small.max(Duration::from_micros(100));
+    let runs = (Duration::from_millis(100).as_secs_f64() / quick.as_secs_f64()).clamp(3.0, 50.0);
+    for _ in 1..runs as usize {
         small = small.min(case(n));
         big = big.min(case(grow * n));
     }

@@ -62,6 +62,15 @@ impl SeenHashes {
         shard.insert(hash)
     }
 
+    /// Every hash in the set, in no particular order.
+    pub fn hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.shards
+            .iter()
+            .flat_map(|s| s.blocks.iter())
+            .flat_map(|b| b.iter().copied())
+            .filter(|&h| h != 0)
+    }
+
     /// The number of hashes.
     #[cfg(test)]
     fn len(&self) -> usize {
