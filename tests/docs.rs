@@ -64,3 +64,70 @@ fn the_readme_rule_example_loads_and_its_test_passes() {
     let report = outsort::testing::run_tests(&program, None, 0);
     assert_eq!((report.passed(), report.failed()), (1, 0));
 }
+
+/// Every ```rules block of the language reference is a whole rule set that
+/// loads and whose tests pass; every ```rules-error block fails to load, with
+/// the code its `# error[CODE]` line names. ```rules-fragment blocks are
+/// skipped.
+#[test]
+fn every_rules_block_of_the_language_reference_loads() {
+    let text = std::fs::read_to_string("docs/language.md").unwrap();
+    // The fence's language, the line it opens on, and the code so far.
+    let mut open: Option<(String, usize, String)> = None;
+    let (mut loaded, mut refused) = (0, 0);
+    for (n, line) in text.lines().enumerate() {
+        let Some((kind, start, code)) = &mut open else {
+            if let Some(kind) = line.strip_prefix("```") {
+                assert!(
+                    !kind.starts_with("rules")
+                        || ["rules", "rules-error", "rules-fragment"].contains(&kind),
+                    "docs/language.md:{}: unknown block kind `{kind}`",
+                    n + 1
+                );
+                open = Some((kind.to_string(), n + 1, String::new()));
+            }
+            continue;
+        };
+        if line != "```" {
+            code.push_str(line);
+            code.push('\n');
+            continue;
+        }
+        let name = format!("docs/language.md (the block at line {start})");
+        match kind.as_str() {
+            "rules" => {
+                let program = outsort::load_str(&name, code).unwrap_or_else(|e| panic!("{e}"));
+                let report = outsort::testing::run_tests(&program, None, 0);
+                for o in report.outcomes.iter().filter(|o| !o.passed) {
+                    panic!(
+                        "{name}: the test \"{}\" failed: {:?}",
+                        program.tests[o.test].name, o.failures
+                    );
+                }
+                loaded += 1;
+            }
+            "rules-error" => {
+                let Err(e) = outsort::load_str(&name, code) else {
+                    panic!("{name}: the block loads, but is marked `rules-error`");
+                };
+                if let Some(want) = code
+                    .lines()
+                    .find_map(|l| l.strip_prefix("# error[")?.strip_suffix(']'))
+                {
+                    assert!(
+                        e.diagnostics.iter().any(|d| d.code == want),
+                        "{name}: expected the error `{want}`, got:\n{e}"
+                    );
+                }
+                refused += 1;
+            }
+            _ => {}
+        }
+        open = None;
+    }
+    assert!(open.is_none(), "docs/language.md: a block is not closed");
+    assert!(
+        loaded >= 15 && refused >= 5,
+        "blocks found: {loaded} and {refused}"
+    );
+}
