@@ -855,3 +855,34 @@ fn carried_columns_are_the_input_cells_in_every_layout() {
         }
     }
 }
+
+#[test]
+fn encodings_from_a_byte_order_mark_or_a_label() {
+    let rules = "tests/fixtures/check/encodings.rules";
+    // Excel's "Unicode Text" (UTF-16LE with a mark) reads as it is.
+    let run = outsort(&[
+        "classify",
+        "-r",
+        rules,
+        "tests/fixtures/input/excel_unicode_text.txt",
+        "-f",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("encoding_utf16", run.stdout);
+    let run = outsort(&[
+        "classify",
+        "-r",
+        rules,
+        "tests/fixtures/input/shift_jis.csv",
+        "--encoding",
+        "shift_jis",
+        "-f",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("T1,経費精算,12,"), "{}", run.stdout);
+    let run = outsort(&["classify", "-r", rules, "x.csv", "--encoding", "klingon"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!("encoding_unknown_label", run.stderr);
+}

@@ -183,7 +183,7 @@ fn invalid_utf8_and_windows_1252() {
         ]
     );
     let cp1252 = InputOptions {
-        encoding: Encoding::Windows1252,
+        encoding: Encoding::WINDOWS_1252,
         ..opts()
     };
     let (_, rows) = read_bytes(bytes, &cp1252);
@@ -962,8 +962,85 @@ mod arbitrary_bytes {
             format in proptest::sample::select(vec![None, Some(InputFormat::Csv), Some(InputFormat::Json), Some(InputFormat::Ndjson)]),
             cp1252 in any::<bool>(),
         ) {
-            let encoding = if cp1252 { Encoding::Windows1252 } else { Encoding::Utf8 };
+            let encoding = if cp1252 { Encoding::WINDOWS_1252 } else { Encoding::Utf8 };
             check(bytes, &InputOptions { format, encoding, ..InputOptions::default() })?;
         }
     }
+}
+
+#[test]
+fn utf16_with_a_byte_order_mark_is_read_whatever_the_encoding_given() {
+    // Excel's "Unicode Text": UTF-16LE with a mark, tabs, CRLF, a quoted
+    // cell holding a tab.
+    for encoding in [Encoding::Utf8, Encoding::WINDOWS_1252] {
+        let options = InputOptions { encoding, ..opts() };
+        let source = InputSource::Path(fixture("excel_unicode_text.txt"));
+        let reader = InputReader::open(&source, &options).unwrap();
+        assert_eq!(reader.columns(), ["id", "name", "hours"]);
+        let rows = rows_of(reader);
+        assert_eq!(
+            rows,
+            vec![
+                Ok((2, vec!["T1".into(), "Rechnungsprüfung".into(), "12".into()])),
+                Ok((3, vec!["T2".into(), "請求書の照合".into(), "7.5".into()])),
+                Ok((4, vec!["T3".into(), "Note with\ttab".into(), "3".into()])),
+            ]
+        );
+    }
+    let source = InputSource::Path(fixture("utf16be_bom.csv"));
+    let rows = rows_of(InputReader::open(&source, &opts()).unwrap());
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[1],
+        Ok((3, vec!["T2".into(), "請求書の照合".into(), "7.5".into()]))
+    );
+}
+
+#[test]
+fn any_whatwg_label_names_an_encoding() {
+    let shift_jis = Encoding::for_label("Shift_JIS").unwrap();
+    assert_eq!(shift_jis.name(), "Shift_JIS");
+    let options = InputOptions {
+        encoding: shift_jis,
+        ..opts()
+    };
+    let source = InputSource::Path(fixture("shift_jis.csv"));
+    let rows = rows_of(InputReader::open(&source, &options).unwrap());
+    assert_eq!(
+        rows[0],
+        Ok((2, vec!["T1".into(), "経費精算".into(), "12".into()]))
+    );
+    assert_eq!(
+        Encoding::for_label("latin1").unwrap(),
+        Encoding::WINDOWS_1252
+    );
+    assert_eq!(Encoding::for_label("utf8").unwrap(), Encoding::Utf8);
+    assert!(
+        Encoding::for_label("klingon")
+            .unwrap_err()
+            .contains("not an encoding label")
+    );
+    assert!(Encoding::for_label("iso-2022-kr").is_err());
+}
+
+#[test]
+fn text_that_is_not_in_the_encoding_stops_the_input_at_its_line() {
+    let mut bytes = vec![0xFF, 0xFE];
+    let mut text = String::from("id,name\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("T{i},ok\n"));
+    }
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes.extend(0xDC00u16.to_le_bytes()); // a lone low surrogate
+    bytes.extend("x,y\n".encode_utf16().flat_map(u16::to_le_bytes));
+    let reader = InputReader::from_bytes("t.csv", bytes, &opts()).unwrap();
+    let rows = rows_of(reader);
+    // Every row before the bad bytes is read, then the error names the line.
+    assert_eq!(rows.len(), 20_001);
+    assert_eq!(
+        rows.last(),
+        Some(&Err("FATAL t.csv: cannot read: line 20002: bytes that are not UTF-16LE text; \
+                   name the file's encoding with --encoding (for example utf-8, windows-1252, utf-16le)"
+            .to_string()))
+    );
 }

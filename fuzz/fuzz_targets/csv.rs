@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         _ => None,
     };
     let encoding = if ctl & 0x10 != 0 {
-        Encoding::Windows1252
+        Encoding::WINDOWS_1252
     } else {
         Encoding::Utf8
     };

@@ -2,9 +2,10 @@
 //! sample of its rows, printed to standard output.
 
 use super::out::{self, errln};
-use super::{EncodingArg, Exit, InputArgs, InputFormatArg, Ui, parse_delimiter};
+use super::{Exit, InputArgs, InputFormatArg, Ui, parse_delimiter, parse_encoding};
 use clap::Args;
 use outsort::init::{SAMPLE_ROWS, Sample, draft};
+use outsort::input::Encoding;
 use outsort::input::{InputReader, InputSource};
 use std::io::Write;
 
@@ -22,9 +23,10 @@ pub struct InitArgs {
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
 
-    /// The text encoding of CSV inputs
-    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
-    encoding: EncodingArg,
+    /// The text encoding of the input: any WHATWG label (utf-8, windows-1252,
+    /// latin1, utf-16le, shift_jis, …); a byte-order mark decides over it
+    #[arg(long, value_name = "LABEL", default_value = "utf-8", value_parser = parse_encoding)]
+    encoding: Encoding,
 
     /// JSON: the key of the array holding the tasks, when the document has several
     #[arg(long, value_name = "KEY")]

@@ -146,9 +146,10 @@ pub struct InputArgs {
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
 
-    /// The text encoding of CSV inputs
-    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
-    pub encoding: EncodingArg,
+    /// The text encoding of the inputs: any WHATWG label (utf-8, windows-1252,
+    /// latin1, utf-16le, shift_jis, …); a byte-order mark decides over it
+    #[arg(long, value_name = "LABEL", default_value = "utf-8", value_parser = parse_encoding)]
+    pub encoding: Encoding,
 
     /// JSON: the key of the array holding the tasks, when the document has several
     #[arg(long, value_name = "KEY")]
@@ -167,12 +168,8 @@ pub enum InputFormatArg {
     Ndjson,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EncodingArg {
-    #[value(name = "utf-8")]
-    Utf8,
-    #[value(name = "windows-1252")]
-    Windows1252,
+pub fn parse_encoding(label: &str) -> Result<Encoding, String> {
+    Encoding::for_label(label)
 }
 
 impl InputArgs {
@@ -190,10 +187,7 @@ impl InputArgs {
                 InputFormatArg::Ndjson => InputFormat::Ndjson,
             }),
             delimiter: self.delimiter,
-            encoding: match self.encoding {
-                EncodingArg::Utf8 => Encoding::Utf8,
-                EncodingArg::Windows1252 => Encoding::Windows1252,
-            },
+            encoding: self.encoding,
             records: self.records.clone(),
             threads: 1,
             files,

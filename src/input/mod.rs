@@ -95,14 +95,50 @@ impl InputFormat {
     }
 }
 
-/// The character encoding of an input.
+/// The character encoding of an input. Whatever it says, a byte-order mark
+/// at the start of the input decides (UTF-8, UTF-16LE, UTF-16BE), as the
+/// WHATWG Encoding Standard has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {
-    /// UTF-8; a byte-order mark is skipped, invalid bytes are row errors.
+    /// UTF-8 (unless a UTF-16 byte-order mark says otherwise); a byte-order
+    /// mark is skipped, invalid bytes are row errors.
     #[default]
     Utf8,
-    /// windows-1252 (what Excel on Windows writes as "CSV"), decoded to UTF-8.
-    Windows1252,
+    /// Any other encoding of the WHATWG Encoding Standard, decoded to UTF-8
+    /// as the input is read (encoding_rs); bytes that are not text in it
+    /// stop the input with an error naming the line.
+    Other(&'static encoding_rs::Encoding),
+}
+
+impl Encoding {
+    /// windows-1252, what Excel on Windows writes as "CSV".
+    pub const WINDOWS_1252: Encoding = Encoding::Other(encoding_rs::WINDOWS_1252);
+
+    /// The encoding a WHATWG label names (`utf-8`, `windows-1252`, `latin1`,
+    /// `utf-16le`, `shift_jis`, …, in any case), or why there is none.
+    pub fn for_label(label: &str) -> Result<Encoding, String> {
+        match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+            Some(e) if e == encoding_rs::UTF_8 => Ok(Encoding::Utf8),
+            // The "replacement" encoding decodes any input to one U+FFFD.
+            Some(e) if e == encoding_rs::REPLACEMENT => Err(format!(
+                "`{label}` names an encoding that is not decoded (it is unsafe on the web); \
+                 convert the file to UTF-8"
+            )),
+            Some(e) => Ok(Encoding::Other(e)),
+            None => Err(format!(
+                "`{label}` is not an encoding label; for example utf-8, windows-1252, \
+                 iso-8859-1, utf-16le, utf-16be, shift_jis, gbk"
+            )),
+        }
+    }
+
+    /// The encoding's name, as the Encoding Standard spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Other(e) => e.name(),
+        }
+    }
 }
 
 /// How to read an input.

@@ -1,4 +1,5 @@
-//! Byte streams under the readers: buffering, byte-order mark, windows-1252 decoding.
+//! Byte streams under the readers: buffering, byte-order marks, and decoding
+//! from other encodings to UTF-8.
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 
@@ -9,25 +10,29 @@ pub(crate) const BUFFER: usize = 64 * 1024;
 
 pub(crate) type Stream = Box<dyn BufRead + Send>;
 
-/// Buffers `raw`, drops a UTF-8 byte-order mark at its start, and with
-/// [`Encoding::Windows1252`] decodes the rest to UTF-8.
-///
-/// A byte-order mark is dropped before decoding, so a UTF-8 file read as
-/// windows-1252 does not start with `ï»¿`.
+/// Buffers `raw`, reads its byte-order mark, and decodes the rest to UTF-8
+/// unless it is UTF-8 already. A byte-order mark decides the encoding
+/// whatever `encoding` says (UTF-8, UTF-16LE or UTF-16BE) and is dropped, so
+/// a UTF-8 file read as windows-1252 does not start with `ï»¿`, and Excel's
+/// "Unicode Text" (UTF-16LE with a mark) reads without `--encoding`.
 pub(crate) fn prepare(raw: Box<dyn Read + Send>, encoding: Encoding) -> io::Result<Stream> {
     let mut reader = BufReader::with_capacity(BUFFER, raw);
     let head = read_up_to(&mut reader, 3)?;
-    let head = if head == b"\xEF\xBB\xBF" {
-        Vec::new()
-    } else {
-        head
+    let (encoding, head) = match encoding_rs::Encoding::for_bom(&head) {
+        Some((e, len)) => {
+            let rest = head.get(len..).unwrap_or_default().to_vec();
+            if e == encoding_rs::UTF_8 {
+                (Encoding::Utf8, rest)
+            } else {
+                (Encoding::Other(e), rest)
+            }
+        }
+        None => (encoding, head),
     };
     let joined = BufReader::with_capacity(BUFFER, Cursor::new(head).chain(reader));
     Ok(match encoding {
         Encoding::Utf8 => Box::new(joined),
-        Encoding::Windows1252 => {
-            Box::new(BufReader::with_capacity(BUFFER, Windows1252::new(joined)))
-        }
+        Encoding::Other(e) => Box::new(BufReader::with_capacity(BUFFER, Decoded::new(joined, e))),
     })
 }
 
@@ -53,101 +58,95 @@ pub(crate) fn read_all_bounded(reader: &mut dyn Read, limit: usize) -> io::Resul
     Ok(if out.len() > limit { None } else { Some(out) })
 }
 
-/// Decodes windows-1252 (as the WHATWG Encoding Standard defines it: the five
-/// unassigned bytes map to the C1 controls of the same number) to UTF-8.
-pub(crate) struct Windows1252<R> {
+/// Text in any encoding of the Encoding Standard, decoded to UTF-8 as it
+/// is read (encoding_rs's streaming decoder). Bytes that are not text in
+/// the encoding end the stream with an error naming their line.
+pub(crate) struct Decoded<R> {
     inner: R,
-    /// Bytes of a character that did not fit in the caller's buffer.
-    pending: [u8; 3],
-    pending_start: usize,
-    pending_end: usize,
+    decoder: encoding_rs::Decoder,
+    /// Decoded bytes not handed out yet: `out[start..end]`.
+    out: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// Line breaks handed out, for the line of an error.
+    lines: u64,
+    done: bool,
+    /// Bytes that are not text, met after the decoded bytes in `out`: the
+    /// error comes when those are handed out.
+    malformed: Option<io::Error>,
 }
 
-/// Characters for bytes 0x80..=0x9F; every other byte is the code point of
-/// the same number.
-const HIGH: [char; 32] = [
-    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
-    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
-];
+/// Bytes decoded at a time.
+const DECODED: usize = 16 * 1024;
 
-pub(crate) fn windows1252_char(b: u8) -> char {
-    match b {
-        0x80..=0x9F => HIGH
-            .get(usize::from(b - 0x80))
-            .copied()
-            .unwrap_or('\u{FFFD}'),
-        _ => char::from(b),
-    }
-}
-
-impl<R: BufRead> Windows1252<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        Windows1252 {
+impl<R: BufRead> Decoded<R> {
+    pub(crate) fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
+        Decoded {
             inner,
-            pending: [0; 3],
-            pending_start: 0,
-            pending_end: 0,
+            // The byte-order mark was read by `prepare`.
+            decoder: encoding.new_decoder_without_bom_handling(),
+            out: vec![0; DECODED].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            lines: 0,
+            done: false,
+            malformed: None,
         }
     }
+
+    /// Decodes the next bytes of the input into `out`.
+    fn refill(&mut self) -> io::Result<()> {
+        use encoding_rs::DecoderResult;
+        while self.start == self.end && !self.done {
+            if let Some(e) = self.malformed.take() {
+                self.done = true;
+                return Err(e);
+            }
+            let src = self.inner.fill_buf()?;
+            let last = src.is_empty();
+            let (result, read, written) =
+                self.decoder
+                    .decode_to_utf8_without_replacement(src, &mut self.out, last);
+            self.inner.consume(read);
+            self.start = 0;
+            self.end = written;
+            if let DecoderResult::Malformed(_, _) = result {
+                let decoded = self.out.get(..written).unwrap_or_default();
+                let line = self.lines + 1 + memchr::memchr_iter(b'\n', decoded).count() as u64;
+                let name = self.decoder.encoding().name();
+                self.malformed = Some(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "line {line}: bytes that are not {name} text; \
+                         name the file's encoding with --encoding (for example utf-8, \
+                         windows-1252, utf-16le)"
+                    ),
+                ));
+                continue;
+            }
+            if last && result == DecoderResult::InputEmpty {
+                self.done = true;
+            }
+        }
+        Ok(())
+    }
 }
 
-impl<R: BufRead> Read for Windows1252<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
+impl<R: BufRead> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
             return Ok(0);
         }
-        if self.pending_start < self.pending_end {
-            let pending = self
-                .pending
-                .get(self.pending_start..self.pending_end)
-                .unwrap_or(&[]);
-            let mut n = 0;
-            for (dst, src) in out.iter_mut().zip(pending) {
-                *dst = *src;
-                n += 1;
-            }
-            self.pending_start += n;
-            return Ok(n);
+        self.refill()?;
+        let ready = self.out.get(self.start..self.end).unwrap_or_default();
+        let n = ready.len().min(buf.len());
+        let (ready, dst) = (ready.get(..n).unwrap_or_default(), buf.get_mut(..n));
+        if let Some(dst) = dst {
+            dst.copy_from_slice(ready);
         }
-        let input = self.inner.fill_buf()?;
-        let mut used = 0;
-        let mut written = 0;
-        for &b in input {
-            let mut tmp = [0u8; 4];
-            let encoded = windows1252_char(b).encode_utf8(&mut tmp).as_bytes();
-            let room = out.len() - written;
-            if encoded.len() <= room {
-                let dst = out.get_mut(written..).unwrap_or(&mut []);
-                for (d, s) in dst.iter_mut().zip(encoded) {
-                    *d = *s;
-                }
-                written += encoded.len();
-                used += 1;
-            } else {
-                if written == 0 {
-                    // The caller's buffer is smaller than one character: hand
-                    // out what fits and keep the rest for the next call.
-                    for (d, s) in out.iter_mut().zip(encoded) {
-                        *d = *s;
-                    }
-                    let mut rest = [0u8; 3];
-                    let tail = encoded.get(room..).unwrap_or(&[]);
-                    for (d, s) in rest.iter_mut().zip(tail) {
-                        *d = *s;
-                    }
-                    self.pending = rest;
-                    self.pending_start = 0;
-                    self.pending_end = tail.len();
-                    written = room;
-                    used += 1;
-                }
-                break;
-            }
-        }
-        self.inner.consume(used);
-        Ok(written)
+        self.lines += memchr::memchr_iter(b'\n', ready).count() as u64;
+        self.start += n;
+        Ok(n)
     }
 }
 
@@ -155,30 +154,77 @@ impl<R: BufRead> Read for Windows1252<R> {
 mod tests {
     use super::*;
 
-    fn decode_all(bytes: &[u8], chunk: usize) -> String {
-        let mut dec = Windows1252::new(bytes);
+    fn decode_all(
+        bytes: &[u8],
+        encoding: &'static encoding_rs::Encoding,
+        chunk: usize,
+    ) -> io::Result<String> {
+        let mut dec = Decoded::new(bytes, encoding);
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
         loop {
-            let n = dec.read(&mut buf).unwrap();
+            let n = dec.read(&mut buf)?;
             if n == 0 {
                 break;
             }
             out.extend_from_slice(&buf[..n]);
         }
-        String::from_utf8(out).unwrap()
+        Ok(String::from_utf8(out).unwrap())
     }
 
     #[test]
-    fn windows1252_decodes_in_any_buffer_size() {
+    fn decodes_in_any_buffer_size() {
         let input = b"Caf\xe9 \x80 \x93quoted\x94 \x81";
         for chunk in [1, 2, 3, 7, 1024] {
             assert_eq!(
-                decode_all(input, chunk),
+                decode_all(input, encoding_rs::WINDOWS_1252, chunk).unwrap(),
                 "Café € \u{201C}quoted\u{201D} \u{81}",
                 "{chunk}"
             );
         }
+        let utf16: Vec<u8> = "id\tname\r\nT1\tCafé 名\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        for chunk in [1, 3, 1024] {
+            assert_eq!(
+                decode_all(&utf16, encoding_rs::UTF_16LE, chunk).unwrap(),
+                "id\tname\r\nT1\tCafé 名\r\n"
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_name_their_line() {
+        // A lone surrogate on the third line.
+        let mut utf16: Vec<u8> = "a\nb\nc"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        utf16.extend_from_slice(&0xD800u16.to_le_bytes());
+        utf16.extend("d\n".encode_utf16().flat_map(u16::to_le_bytes));
+        let err = decode_all(&utf16, encoding_rs::UTF_16LE, 2).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("line 3: bytes that are not UTF-16LE text"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_decides_the_encoding() {
+        let read = |bytes: Vec<u8>, encoding: Encoding| {
+            let mut s = prepare(Box::new(Cursor::new(bytes)), encoding).unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        };
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("a,b".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(read(le, Encoding::Utf8), "a,b");
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("a,é".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(read(be.clone(), Encoding::WINDOWS_1252), "a,é");
     }
 
     #[test]
@@ -192,12 +238,13 @@ mod tests {
         s.read_to_string(&mut out).unwrap();
         assert_eq!(out, "a,b");
         let mut s = prepare(
-            Box::new(Cursor::new(b"\xEF\xBB\xBFna\xefve".to_vec())),
-            Encoding::Windows1252,
+            Box::new(Cursor::new("\u{feff}naïve".as_bytes().to_vec())),
+            Encoding::WINDOWS_1252,
         )
         .unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
+        // The mark says UTF-8, whatever the label: not `naÃ¯ve`.
         assert_eq!(out, "naïve");
     }
 }

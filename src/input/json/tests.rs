@@ -111,7 +111,7 @@ fn keys_in_pieces_as_in_one() {
     }
     // Not cut: another encoding, a small input.
     assert_eq!(
-        keys_in_pieces(&Reopen::File(opened, Encoding::Windows1252), 2),
+        keys_in_pieces(&Reopen::File(opened, Encoding::WINDOWS_1252), 2),
         None
     );
     let small = Reopen::Memory(Arc::from(&b"{\"a\":1}\n"[..]));
