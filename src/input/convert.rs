@@ -21,13 +21,21 @@ pub fn is_blank(text: &str) -> bool {
     }
 }
 
-/// Reads a number as SPEC §3 says: a decimal with optional sign and exponent,
-/// surrounding spaces ignored, `45%` is 0.45. A comma is an error (thousands
-/// separators are not read) unless `decimal_comma` (the CSV delimiter is `;`),
-/// where one comma is the decimal point (`37,5`). NaN, infinities and
-/// overflow are errors; `-0` is 0.
+/// Currency signs a number cell may carry, before or after it.
+const CURRENCY: [char; 5] = ['$', '€', '£', '¥', '₹'];
+
+/// Reads a number as a spreadsheet export writes it: a decimal with
+/// optional sign and exponent, surrounding spaces ignored, `45%` is 0.45, a
+/// currency sign (`$ € £ ¥ ₹`) before or after dropped. The decimal mark is
+/// `.`, or `,` when `decimal_comma` (the CSV delimiter is `;`); the other
+/// mark groups digits when every group after the first has three
+/// (`1,234,567.89`, `1.234,5`). What could be read two ways (`1.234` with a
+/// decimal comma) is an error saying so. NaN, infinities and overflow are
+/// errors; `-0` is 0.
 pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
-    if let Some(n) = plain_decimal(text.as_bytes()) {
+    if let Some(n) = plain_decimal(text.as_bytes())
+        && !(decimal_comma && dotted_groups(text))
+    {
         return Ok(n);
     }
     let trimmed = text.trim();
@@ -35,6 +43,8 @@ pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
         Some(rest) => (rest.trim_end(), 100.0),
         None => (trimmed, 1.0),
     };
+    let body = strip_currency(body);
+    let body: &str = &body;
     let unsigned = body.trim_start_matches(['+', '-']);
     if ["nan", "inf", "infinity"]
         .iter()
@@ -43,19 +53,9 @@ pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
         return Err("is not a finite number".to_string());
     }
     let owned;
-    let body = if body.contains(',') {
-        let commas = body.matches(',').count();
-        if decimal_comma && commas == 1 && !body.contains('.') {
-            owned = body.replacen(',', ".", 1);
-            owned.as_str()
-        } else if decimal_comma {
-            return Err(
-                "is not a number: thousands separators are not read (write 1234,5)".to_string(),
-            );
-        } else {
-            return Err("is not a number: thousands separators and decimal commas are not read (write 1234.5)"
-                .to_string());
-        }
+    let body = if body.contains(',') || (decimal_comma && dotted_groups(body)) {
+        owned = ungroup(body, decimal_comma)?;
+        owned.as_str()
     } else {
         body
     };
@@ -69,6 +69,114 @@ pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, String> {
     }
     // Adding 0.0 turns -0 into 0.
     Ok(n + 0.0)
+}
+
+/// `body` without one currency sign before or after the number (a sign may
+/// stand before the currency: `-$5`, or after it: `$-5`).
+fn strip_currency(body: &str) -> Cow<'_, str> {
+    let (sign, rest) = match body.strip_prefix(['-', '+']) {
+        Some(rest) => (&body[..1], rest.trim_start()),
+        None => ("", body),
+    };
+    if let Some(rest) = rest.strip_prefix(CURRENCY) {
+        return Cow::Owned(format!("{sign}{}", rest.trim_start()));
+    }
+    match body.strip_suffix(CURRENCY) {
+        Some(rest) => Cow::Owned(rest.trim_end().to_string()),
+        None => Cow::Borrowed(body),
+    }
+}
+
+/// With a decimal comma, whether the points in `body` may group digits:
+/// several of them, or one followed by exactly three digits (`1.234`, which
+/// [`ungroup`] finds ambiguous). `1.5` has a decimal point.
+fn dotted_groups(body: &str) -> bool {
+    match body.matches('.').count() {
+        0 => false,
+        1 => body.split_once('.').is_some_and(|(_, after)| {
+            after.len() == 3 && after.bytes().all(|b| b.is_ascii_digit())
+        }),
+        _ => true,
+    }
+}
+
+/// A number written with grouping separators or a decimal comma, as
+/// `str::parse` reads it: groups joined, the decimal mark a point.
+fn ungroup(body: &str, decimal_comma: bool) -> Result<String, String> {
+    let (mark, group) = if decimal_comma {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
+    if !decimal_comma && body.contains(',') && !body.contains('.') {
+        // `1,5`: a decimal comma, unless the comma groups threes.
+        let groups_of_three = body.split(',').skip(1).all(|g| g.len() == 3);
+        if !groups_of_three && body.matches(',').count() == 1 {
+            return Err(
+                "is not a number: a decimal comma is read only with `;` as the \
+                        delimiter (write 1.5, or pass --delimiter ';')"
+                    .to_string(),
+            );
+        }
+    }
+    let mut parts = body.split(mark);
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next();
+    if parts.next().is_some() {
+        let what = if decimal_comma {
+            "decimal comma"
+        } else {
+            "decimal point"
+        };
+        return Err(format!("is not a number: more than one {what}"));
+    }
+    if fraction.is_some_and(|f| f.contains(group)) {
+        return Err(format!(
+            "is ambiguous: `{group}` after the decimal mark `{mark}`; write the number \
+             without grouping, such as 1234{mark}5"
+        ));
+    }
+    let (sign, digits) = match whole.strip_prefix(['-', '+']) {
+        Some(rest) => (&whole[..1], rest),
+        None => ("", whole),
+    };
+    let mut joined = String::from(sign);
+    if digits.contains(group) {
+        let mut groups = digits.split(group);
+        let first = groups.next().unwrap_or("");
+        let rest: Vec<&str> = groups.collect();
+        let digits_only = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+        let threes = rest.iter().all(|g| g.len() == 3 && digits_only(g));
+        if !(digits_only(first) && first.len() <= 3 && threes) {
+            return Err(format!(
+                "is not a number: `{group}` groups digits in groups of three \
+                 (1{group}234{group}567); write the number without it"
+            ));
+        }
+        // `1.234` with a decimal comma: 1234, or a decimal point meant?
+        if let [only] = rest.as_slice()
+            && decimal_comma
+            && fraction.is_none()
+        {
+            return Err(format!(
+                "is ambiguous: with `;` as the delimiter the decimal mark is `,`, so \
+                 `{digits}` could be {first}{} or {first}.{}; write it without the `.`, \
+                 or with a decimal comma",
+                only, only
+            ));
+        }
+        joined.push_str(first);
+        for g in rest {
+            joined.push_str(g);
+        }
+    } else {
+        joined.push_str(digits);
+    }
+    if let Some(f) = fraction {
+        joined.push('.');
+        joined.push_str(f);
+    }
+    Ok(joined)
 }
 
 /// Powers of ten that are exact as `f64`.
@@ -350,7 +458,7 @@ mod tests {
 
     #[test]
     fn numbers() {
-        let ok: [(&str, bool, f64); 16] = [
+        let ok: [(&str, bool, f64); 34] = [
             ("42", false, 42.0),
             (" -3.5 ", false, -3.5),
             ("+7", false, 7.0),
@@ -367,17 +475,40 @@ mod tests {
             ("1e308", false, 1e308),
             ("007", false, 7.0),
             ("0.000", false, 0.0),
+            // Currency signs, before or after, with or without a space.
+            ("$12", false, 12.0),
+            ("$1,200.50", false, 1200.5),
+            ("-$5", false, -5.0),
+            ("$ -5", false, -5.0),
+            ("12 €", false, 12.0),
+            ("1.200,50 €", true, 1200.5),
+            ("€1.200,50", true, 1200.5),
+            ("£3", false, 3.0),
+            ("¥1,000", false, 1000.0),
+            ("₹ 2,50", true, 2.5),
+            // Grouping in threes.
+            ("1,000", false, 1000.0),
+            ("1,000.5", false, 1000.5),
+            ("12,345,678", false, 12345678.0),
+            ("1.234,5", true, 1234.5),
+            ("1.234.567", true, 1234567.0),
+            ("1.5", true, 1.5),
+            ("-1,234%", false, -12.34),
+            ("1.2345", true, 1.2345),
         ];
         for (text, comma, want) in ok {
             let got = parse_number(text, comma).unwrap();
-            assert!((got - want).abs() < 1e-12, "{text}: {got}");
+            assert!((got - want).abs() < 1e-9, "{text}: {got}");
             assert!(got != 0.0 || got.is_sign_positive(), "{text} gives -0");
         }
-        let bad: [(&str, bool, &str); 14] = [
-            ("1,000", false, "thousands"),
-            ("1,000.5", false, "thousands"),
-            ("1.234,5", true, "thousands"),
-            ("1,234,5", true, "thousands"),
+        let bad: [(&str, bool, &str); 20] = [
+            ("1,00", false, "decimal comma"),
+            ("1,000,00", false, "groups of three"),
+            ("1,5", false, "decimal comma"),
+            ("1,234,5", true, "more than one decimal comma"),
+            ("1.234", true, "ambiguous"),
+            ("1.23.456", true, "groups of three"),
+            ("1,234.5", true, "ambiguous"),
             ("1e400", false, "finite"),
             ("-1e400", false, "finite"),
             ("NaN", false, "finite"),
@@ -387,7 +518,10 @@ mod tests {
             ("1_000", false, "is not a number"),
             ("%", false, "is not a number"),
             ("1e", false, "is not a number"),
-            ("$12", false, "is not a number"),
+            ("$", false, "is not a number"),
+            ("$12$", false, "is not a number"),
+            ("1,000e3", false, "is not a number"),
+            ("--5", false, "is not a number"),
         ];
         for (text, comma, want) in bad {
             let err = parse_number(text, comma).unwrap_err();
@@ -447,7 +581,8 @@ mod tests {
             Err("is a bool, expected a number".to_string())
         );
         assert_eq!(
-            convert_json(&ty, &[], &serde_json::json!("1,5")).map_err(|e| e.contains("thousands")),
+            convert_json(&ty, &[], &serde_json::json!("1,5"))
+                .map_err(|e| e.contains("decimal comma")),
             Err(true)
         );
         let text = FieldType::Text;
