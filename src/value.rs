@@ -76,8 +76,10 @@ impl fmt::Display for FieldType {
 }
 
 /// Formats a number the way people write it: `40`, not `40.0`; `0.45`, not
-/// `0.45000000000000001`. Values are rounded to 10 significant decimals to hide
-/// binary floating-point noise from arithmetic such as `0.1 + 0.2`.
+/// `0.45000000000000001`. Values are rounded to 15 significant digits, which
+/// hides the binary floating-point noise of arithmetic such as `0.1 + 0.2`,
+/// and printed in the shortest form: positional from `1e-7` up to `1e21`,
+/// else with an exponent (`7e-200`, `1.5e26`), never rounded to `0`.
 pub fn format_number(n: f64) -> String {
     let mut s = String::new();
     write_number(&mut s, n);
@@ -96,20 +98,55 @@ pub fn write_number(out: &mut String, n: f64) {
         write_integer(out, n as i64);
         return;
     }
-    let start = out.len();
-    let magnitude = n.abs().log10().floor() as i32;
-    let decimals = (9 - magnitude).clamp(0, 17) as usize;
-    let _ = write!(out, "{:.*}", decimals, n);
-    if out[start..].contains('.') {
-        let trimmed = out[start..]
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .len();
-        out.truncate(start + trimmed);
+    if !n.is_finite() {
+        let _ = write!(out, "{n}");
+        return;
     }
-    if &out[start..] == "-0" {
-        out.truncate(start);
-        out.push('0');
+    let start = out.len();
+    // `d.dddddddddddddde±x`: 15 significant digits, correctly rounded.
+    let _ = write!(out, "{:.14e}", n.abs());
+    let mut digits = [0u8; 15];
+    let mut count = 0;
+    let mut exponent: i32 = 0;
+    if let Some((mantissa, exp)) = out.get(start..).and_then(|s| s.split_once('e')) {
+        for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+            if let Some(d) = digits.get_mut(count) {
+                *d = b;
+                count += 1;
+            }
+        }
+        exponent = exp.parse().unwrap_or(0);
+    }
+    out.truncate(start);
+    while count > 1 && digits.get(count - 1) == Some(&b'0') {
+        count -= 1;
+    }
+    let digits = digits.get(..count).unwrap_or_default();
+    if n < 0.0 {
+        out.push('-');
+    }
+    let push = |out: &mut String, ds: &[u8]| ds.iter().for_each(|&d| out.push(char::from(d)));
+    if (-7..21).contains(&exponent) {
+        if exponent < 0 {
+            out.push_str("0.");
+            (1..-exponent).for_each(|_| out.push('0'));
+            push(out, digits);
+        } else {
+            let whole = exponent as usize + 1;
+            push(out, digits.get(..whole.min(count)).unwrap_or_default());
+            (count..whole).for_each(|_| out.push('0'));
+            if let Some(fraction) = digits.get(whole..).filter(|f| !f.is_empty()) {
+                out.push('.');
+                push(out, fraction);
+            }
+        }
+    } else {
+        push(out, digits.get(..1).unwrap_or_default());
+        if let Some(fraction) = digits.get(1..).filter(|f| !f.is_empty()) {
+            out.push('.');
+            push(out, fraction);
+        }
+        let _ = write!(out, "e{exponent}");
     }
 }
 
@@ -212,7 +249,18 @@ mod tests {
             (1e-7, "0.0000001"),
             (123456.789, "123456.789"),
             (-0.0, "0"),
-            (2.0 / 3.0, "0.6666666667"),
+            (2.0 / 3.0, "0.666666666666667"),
+            (1.0 / 3.0, "0.333333333333333"),
+            (7e-200, "7e-200"),
+            (-1.5e-8, "-1.5e-8"),
+            (0.000123456789123, "0.000123456789123"),
+            (1e26, "1e26"),
+            (1.5e21, "1.5e21"),
+            (123456789012345678.0, "123456789012346000"),
+            (1e15 + 0.5, "1000000000000000"),
+            (34.0 * 160.0 * 0.6, "3264"),
+            (99.99999999999999, "100"),
+            (f64::MIN_POSITIVE, "2.2250738585072e-308"),
         ];
         for (n, want) in cases {
             assert_eq!(format_number(n), want, "{n}");
