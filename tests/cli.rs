@@ -886,3 +886,39 @@ fn encodings_from_a_byte_order_mark_or_a_label() {
     assert_eq!(run.code, 2);
     insta::assert_snapshot!("encoding_unknown_label", run.stderr);
 }
+
+#[test]
+fn a_title_above_the_header_is_skipped_and_said() {
+    let rules = "tests/fixtures/check/encodings.rules";
+    let input = "tests/fixtures/input/board_with_title.csv";
+    let run = outsort(&["classify", "-r", rules, input, "-f", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("id,name,hours,Status,"),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!("header_below_title", run.stderr);
+    // `--header-row` names the line: the same rows, and no warning.
+    let fixed = outsort(&[
+        "classify",
+        "-r",
+        rules,
+        input,
+        "-f",
+        "csv",
+        "--header-row",
+        "4",
+    ]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    assert_eq!(fixed.stdout, run.stdout);
+    assert_eq!(fixed.stderr, "");
+    let past = outsort(&["classify", "-r", rules, input, "--header-row", "40"]);
+    assert_eq!(past.code, 2);
+    assert!(
+        past.stderr.contains("no row starts on line 40 or after it"),
+        "{}",
+        past.stderr
+    );
+}

@@ -40,6 +40,7 @@ pub fn run(ui: &Ui, args: InitArgs) -> Exit {
         delimiter: args.delimiter,
         encoding: args.encoding,
         records: args.records.clone(),
+        header_row: None,
         skip_invalid: false,
     }
     .options(ui.files);

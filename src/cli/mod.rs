@@ -155,6 +155,12 @@ pub struct InputArgs {
     #[arg(long, value_name = "KEY")]
     pub records: Option<String>,
 
+    /// CSV: the row holding the header (rows above it, such as a title, are
+    /// skipped); by default the first of the first 20 rows that has the
+    /// columns of the rule set's required fields
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
+
     /// Do not fail on bad rows: report their count and go on (exit 0)
     #[arg(long)]
     pub skip_invalid: bool,
@@ -191,6 +197,8 @@ impl InputArgs {
             records: self.records.clone(),
             threads: 1,
             files,
+            header_row: self.header_row,
+            header_fields: Vec::new(),
         }
     }
 }

@@ -80,6 +80,11 @@ fn print_event(ui: &Ui, event: OpenEvent) {
     let shown = outsort::diag::MAX_SHOWN;
     match event {
         OpenEvent::Unreadable(e) => ui.error(&e.to_string()),
+        OpenEvent::HeaderBelow { name, line } => ui.warning(&format!(
+            "{name}: the header is on line {line}: the rows above it do not hold the \
+             rule set's columns and were skipped (--header-row {line} says so and \
+             silences this)"
+        )),
         OpenEvent::Warnings { label, warnings } => {
             let more = warnings.len().saturating_sub(shown);
             for w in warnings.iter().take(shown) {

@@ -650,6 +650,7 @@ mod tests {
                 None
             },
             columns: columns.iter().map(|s| s.to_string()).collect(),
+            header_line: None,
         }
     }
 

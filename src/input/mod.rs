@@ -157,7 +157,19 @@ pub struct InputOptions {
     pub threads: usize,
     /// What files may be read.
     pub files: crate::files::Policy,
+    /// CSV: the line the header starts on (1-based; the first row starting
+    /// on or after it); rows above it are skipped. `None`: the first of the first [`HEADER_SEARCH_ROWS`] rows
+    /// whose cells bind [`InputOptions::header_fields`], else the first.
+    pub header_row: Option<u64>,
+    /// CSV: the fields the header must hold columns for (a rule set's
+    /// required fields), to find a header below a title.
+    pub header_fields: Vec<FieldSpec>,
 }
+
+/// The rows a header is looked for in, from the top.
+pub const HEADER_SEARCH_ROWS: usize = 20;
+/// The bytes at the start of a CSV input the header is looked for in.
+const HEADER_SEARCH_BYTES: usize = 1 << 20;
 
 /// Where an input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +208,9 @@ pub struct SourceInfo {
     /// Column names: the CSV header cells as written (possibly empty or
     /// repeated), or the JSON records' top-level keys in first-seen order.
     pub columns: Vec<String>,
+    /// The line of the CSV header, when rows above it were skipped (a title
+    /// above the table, see [`InputOptions::header_fields`]).
+    pub header_line: Option<u64>,
 }
 
 /// The name of column `index` (0-based) for messages: its header, or
@@ -524,6 +539,46 @@ fn first_byte(prefix: &[u8]) -> Option<u8> {
     prefix.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
+/// A CSV reader whose header is the row `options` say: `--header-row`, or
+/// the first of the first rows that binds the required fields (a title
+/// above the table is skipped), found by reading ahead in a copy of the
+/// start of the input.
+fn csv_reader(
+    name: &str,
+    stream: Stream,
+    format: InputFormat,
+    options: &InputOptions,
+) -> Result<CsvReader, InputError> {
+    let skip = match options.header_row {
+        Some(line) => {
+            return CsvReader::new(name, stream, format, options.delimiter)
+                .and_then(|r| r.skip_to_header(0, line));
+        }
+        None if options.header_fields.is_empty() => 0,
+        None => {
+            let mut stream = stream;
+            let prefix = read_up_to(&mut stream, HEADER_SEARCH_BYTES)
+                .map_err(|e| InputError::io(name, e))?;
+            let binds = |columns: &[String]| {
+                let info = SourceInfo {
+                    name: name.to_string(),
+                    format,
+                    delimiter: None,
+                    columns: columns.to_vec(),
+                    header_line: None,
+                };
+                Binding::new(&options.header_fields, &info).is_ok()
+            };
+            let ahead: Stream = Box::new(io::Cursor::new(prefix.clone()));
+            let skip = CsvReader::new(name, ahead, format, options.delimiter)
+                .map_or(0, |mut r| r.header_among(HEADER_SEARCH_ROWS, binds));
+            return CsvReader::new(name, unread(prefix, stream), format, options.delimiter)
+                .and_then(|r| r.skip_to_header(skip, 0));
+        }
+    };
+    CsvReader::new(name, stream, format, options.delimiter).and_then(|r| r.skip_to_header(skip, 0))
+}
+
 impl InputReader {
     /// Opens an input and reads its header (CSV) or runs its first pass
     /// (JSON). The format comes from `options`, else the extension, else the
@@ -563,9 +618,9 @@ impl InputReader {
         };
         let reopen = || Reopen::File(Arc::clone(&file), options.encoding);
         let inner = match format {
-            Some(f @ (InputFormat::Csv | InputFormat::Tsv)) => Inner::Csv(Box::new(
-                CsvReader::new(&name, open()?, f, options.delimiter)?,
-            )),
+            Some(f @ (InputFormat::Csv | InputFormat::Tsv)) => {
+                Inner::Csv(Box::new(csv_reader(&name, open()?, f, options)?))
+            }
             Some(InputFormat::Json) => Inner::Json(Box::new(JsonReader::open(
                 &name,
                 reopen(),
@@ -601,11 +656,11 @@ impl InputReader {
                             )?))
                         }
                     }
-                    _ => Inner::Csv(Box::new(CsvReader::new(
+                    _ => Inner::Csv(Box::new(csv_reader(
                         &name,
                         unread(prefix, stream),
                         InputFormat::Csv,
-                        options.delimiter,
+                        options,
                     )?)),
                 }
             }
@@ -630,12 +685,9 @@ impl InputReader {
         };
         let mut stream = unread(prefix, stream);
         let inner = match format {
-            InputFormat::Csv | InputFormat::Tsv => Inner::Csv(Box::new(CsvReader::new(
-                name,
-                stream,
-                format,
-                options.delimiter,
-            )?)),
+            InputFormat::Csv | InputFormat::Tsv => {
+                Inner::Csv(Box::new(csv_reader(name, stream, format, options)?))
+            }
             InputFormat::Json | InputFormat::Ndjson => {
                 let bytes = match read_all_bounded(&mut stream, MAX_STDIN_JSON_BYTES) {
                     Ok(Some(bytes)) => Arc::<[u8]>::from(bytes),

@@ -57,6 +57,9 @@ pub enum OpenEvent {
         label: String,
         errors: Vec<BindError>,
     },
+    /// The header was found on `line`, below rows that do not hold the
+    /// required fields' columns (a title); those rows were skipped.
+    HeaderBelow { name: String, line: u64 },
     /// Input columns that have the names of columns outsort adds, when
     /// they may not be overwritten (the pass fails).
     Clash(Vec<String>),
@@ -65,7 +68,10 @@ pub enum OpenEvent {
 impl OpenEvent {
     /// Whether the pass cannot go on.
     pub fn is_error(&self) -> bool {
-        !matches!(self, OpenEvent::Warnings { .. })
+        !matches!(
+            self,
+            OpenEvent::Warnings { .. } | OpenEvent::HeaderBelow { .. }
+        )
     }
 }
 
@@ -100,6 +106,20 @@ pub fn open(
         .iter()
         .map(|(label, p)| (*label, field_specs(p)))
         .collect();
+    // A header below a title row is found by the first rule set's required
+    // fields.
+    let options = &InputOptions {
+        header_fields: specs
+            .first()
+            .map(|(_, s)| {
+                s.iter()
+                    .filter(|f| !f.optional && !f.has_default)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..options.clone()
+    };
     let mut events = Vec::new();
     let mut readers = Vec::new();
     let mut metas = Vec::new();
@@ -115,6 +135,12 @@ pub fn open(
             }
         };
         let info = reader.info().clone();
+        if let (Some(line), None) = (info.header_line, options.header_row) {
+            events.push(OpenEvent::HeaderBelow {
+                name: info.name.clone(),
+                line,
+            });
+        }
         let mut bindings = Vec::new();
         for (label, specs) in &specs {
             match Binding::new(specs, &info) {

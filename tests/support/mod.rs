@@ -59,13 +59,17 @@ pub fn time(f: impl FnOnce()) -> Duration {
 }
 
 /// The best of several runs of `case` at `n` and at `grow × n`, taken in
-/// turns, so that a burst of load on the machine slows both alike: 3 runs
+/// turns, so that a burst of load on the machine slows both alike: 5 runs
 /// each, or more for a case so quick that a single pause of the machine
 /// would swamp it (as many as fit in about 100 ms, up to 50).
-pub fn best_of_3(n: usize, grow: usize, case: &dyn Fn(usize) -> Duration) -> (Duration, Duration) {
+pub fn best_of_runs(
+    n: usize,
+    grow: usize,
+    case: &dyn Fn(usize) -> Duration,
+) -> (Duration, Duration) {
     let (mut small, mut big) = (case(n), case(grow * n));
     let quick = small.max(Duration::from_micros(100));
-    let runs = (Duration::from_millis(100).as_secs_f64() / quick.as_secs_f64()).clamp(3.0, 50.0);
+    let runs = (Duration::from_millis(100).as_secs_f64() / quick.as_secs_f64()).clamp(5.0, 50.0);
     for _ in 1..runs as usize {
         small = small.min(case(n));
         big = big.min(case(grow * n));
@@ -76,7 +80,7 @@ pub fn best_of_3(n: usize, grow: usize, case: &dyn Fn(usize) -> Duration) -> (Du
 /// Asserts that `case` at size `grow × n` takes less than `1.5 × grow` times
 /// as long as at size `n` (best of 3 each): work near-linear in n.
 pub fn assert_grows_at_most(what: &str, n: usize, grow: usize, case: &dyn Fn(usize) -> Duration) {
-    let (small, big) = best_of_3(n, grow, case);
+    let (small, big) = best_of_runs(n, grow, case);
     let ratio = big.as_secs_f64() / small.as_secs_f64().max(1e-6);
     eprintln!("{what}: n={n} {small:?}, {grow}n {big:?}, ratio {ratio:.2}");
     let limit = 1.5 * grow as f64;
@@ -99,7 +103,7 @@ pub fn assert_independent_of_n(
     grow: usize,
     case: &dyn Fn(usize) -> Duration,
 ) {
-    let (small, big) = best_of_3(n, grow, case);
+    let (small, big) = best_of_runs(n, grow, case);
     let ratio = big.as_secs_f64() / small.as_secs_f64().max(1e-6);
     eprintln!("{what}: n={n} {small:?}, {grow}n {big:?}, ratio {ratio:.2}");
     assert!(

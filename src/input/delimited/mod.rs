@@ -386,6 +386,8 @@ pub(crate) struct CsvReader {
     discard: Vec<u8>,
     discard_ends: Vec<usize>,
     done: bool,
+    /// The line the header row starts on.
+    header_at: u64,
 }
 
 /// Finds the cells of a line without quotes: `bytes` is the line as is, and
@@ -461,6 +463,7 @@ impl CsvReader {
                 format,
                 delimiter: Some(delimiter),
                 columns: Vec::new(),
+                header_line: None,
             },
             input,
             core,
@@ -470,6 +473,7 @@ impl CsvReader {
             discard: Vec::new(),
             discard_ends: Vec::new(),
             done: false,
+            header_at: 1,
         };
         let (mut bytes, mut ends) = (Vec::new(), Vec::new());
         let line = match reader.read_raw(&mut bytes, &mut ends, true) {
@@ -484,40 +488,68 @@ impl CsvReader {
                 ));
             }
         };
-        if ends.len() > MAX_CELLS {
-            return Err(InputError::new(
-                name,
-                Some(line),
-                InputErrorKind::TooManyColumns,
-            ));
+        reader.info.columns = header_columns(name, line, &bytes, &ends)?;
+        reader.header_at = line;
+        Ok(reader)
+    }
+
+    /// Of the first `rows` rows (the header read and those after it), the
+    /// index of the first whose cells `binds` accepts; 0 when none does.
+    pub(crate) fn header_among(&mut self, rows: usize, binds: impl Fn(&[String]) -> bool) -> usize {
+        if binds(&self.info.columns) {
+            return 0;
         }
-        let mut columns = Vec::with_capacity(ends.len());
-        for (i, cell) in raw_cells(&bytes, &ends, false).enumerate() {
-            if cell.len() > MAX_FIELD_BYTES {
-                let message = format!(
-                    "header cell {} is larger than {} MiB",
-                    i + 1,
-                    MAX_FIELD_BYTES >> 20
-                );
-                return Err(InputError::new(
-                    name,
-                    Some(line),
-                    InputErrorKind::TooLarge(message),
-                ));
+        let name = self.info.name.clone();
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        for k in 1..rows {
+            let Ok(Some(line)) = self.read_raw(&mut bytes, &mut ends, true) else {
+                break;
+            };
+            match header_columns(&name, line, &bytes, &ends) {
+                Ok(columns) if binds(&columns) => return k,
+                _ => {}
             }
-            match std::str::from_utf8(cell) {
-                Ok(s) => columns.push(s.to_string()),
-                Err(_) => {
+        }
+        0
+    }
+
+    /// Skips rows after the header read: `skip` of them, or those that
+    /// start before line `to_line`; takes the next row as the header (the
+    /// rows above a table, such as a title).
+    pub(crate) fn skip_to_header(mut self, skip: usize, to_line: u64) -> Result<Self, InputError> {
+        let name = self.info.name.clone();
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        let mut header = None;
+        let mut skipped = 0;
+        while skipped < skip || header.unwrap_or(self.header_at) < to_line {
+            skipped += 1;
+            header = match self.read_raw(&mut bytes, &mut ends, true) {
+                Ok(Some(line)) => Some(line),
+                Ok(None) if to_line > 0 => {
+                    let message =
+                        format!("no row starts on line {to_line} or after it (--header-row)");
                     return Err(InputError::new(
-                        name,
-                        Some(line),
-                        InputErrorKind::HeaderNotUtf8 { column: i + 1 },
+                        &name,
+                        None,
+                        InputErrorKind::Syntax(message),
                     ));
                 }
-            }
+                Ok(None) => return Err(InputError::new(&name, None, InputErrorKind::NoHeader)),
+                Err(ReadError::Fatal(e)) => return Err(e),
+                Err(ReadError::Row(e)) => {
+                    return Err(InputError::new(
+                        &name,
+                        Some(e.line),
+                        InputErrorKind::TooLarge(e.message),
+                    ));
+                }
+            };
         }
-        reader.info.columns = columns;
-        Ok(reader)
+        if let Some(line) = header {
+            self.info.columns = header_columns(&name, line, &bytes, &ends)?;
+            self.info.header_line = Some(line);
+        }
+        Ok(self)
     }
 
     pub(crate) fn info(&self) -> &SourceInfo {
@@ -799,6 +831,7 @@ impl CsvReader {
             discard: Vec::new(),
             discard_ends: Vec::new(),
             done: false,
+            header_at: self.header_at,
         }))
     }
 
@@ -959,6 +992,48 @@ fn limits() -> String {
         MAX_RECORD_BYTES >> 20,
         MAX_RECORD_DELIMITERS
     )
+}
+
+/// The header's cells as column names; `line` is where the header starts.
+fn header_columns(
+    name: &str,
+    line: u64,
+    bytes: &[u8],
+    ends: &[usize],
+) -> Result<Vec<String>, InputError> {
+    if ends.len() > MAX_CELLS {
+        return Err(InputError::new(
+            name,
+            Some(line),
+            InputErrorKind::TooManyColumns,
+        ));
+    }
+    let mut columns = Vec::with_capacity(ends.len());
+    for (i, cell) in raw_cells(bytes, ends, false).enumerate() {
+        if cell.len() > MAX_FIELD_BYTES {
+            let message = format!(
+                "header cell {} is larger than {} MiB",
+                i + 1,
+                MAX_FIELD_BYTES >> 20
+            );
+            return Err(InputError::new(
+                name,
+                Some(line),
+                InputErrorKind::TooLarge(message),
+            ));
+        }
+        match std::str::from_utf8(cell) {
+            Ok(s) => columns.push(s.to_string()),
+            Err(_) => {
+                return Err(InputError::new(
+                    name,
+                    Some(line),
+                    InputErrorKind::HeaderNotUtf8 { column: i + 1 },
+                ));
+            }
+        }
+    }
+    Ok(columns)
 }
 
 #[cfg(test)]

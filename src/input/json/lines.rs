@@ -95,6 +95,7 @@ impl NdjsonReader {
                 format: InputFormat::Ndjson,
                 delimiter: None,
                 columns,
+                header_line: None,
             },
             stream: Tracked {
                 inner: source.open().map_err(|e| InputError::io(name, e))?,

@@ -157,6 +157,7 @@ impl JsonReader {
                 format: InputFormat::Json,
                 delimiter: None,
                 columns: layout.columns,
+                header_line: None,
             },
             scanner,
             first: true,

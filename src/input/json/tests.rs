@@ -21,6 +21,7 @@ fn at_fill_is_where_the_next_line_reads_more() {
                 format: InputFormat::Ndjson,
                 delimiter: None,
                 columns: vec!["id".into(), "name".into()],
+                header_line: None,
             },
             stream: Tracked {
                 inner: Box::new(BufReader::with_capacity(fill, counted)),
