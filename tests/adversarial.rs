@@ -86,6 +86,7 @@ fn read_all(bytes: Vec<u8>, format: InputFormat) -> (Vec<Record>, Vec<String>, O
 
 #[test]
 fn invalid_utf8_in_a_cell_is_a_row_error_naming_its_line() {
+    let _serial = support::serial();
     let run = classify("csv", b"id,hours\nT1,5\nT\xff\xfe2,20\nT3,30\n", "csv");
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("input.csv:3"), "{}", run.stderr);
@@ -96,6 +97,7 @@ fn invalid_utf8_in_a_cell_is_a_row_error_naming_its_line() {
 
 #[test]
 fn invalid_utf8_in_a_rule_file_is_refused() {
+    let _serial = support::serial();
     let (dir, _) = setup("csv", b"id,hours\nT1,5\n");
     std::fs::write(
         dir.path().join("bad.rules"),
@@ -113,6 +115,7 @@ fn invalid_utf8_in_a_rule_file_is_refused() {
 
 #[test]
 fn invalid_utf8_in_json_is_a_row_error() {
+    let _serial = support::serial();
     let json = b"[{\"id\": \"T\xff1\", \"hours\": 1},\n{\"id\": \"T2\", \"hours\": 2}]";
     let (rows, errors, fatal) = read_all(json.to_vec(), InputFormat::Json);
     assert_eq!(fatal, None);
@@ -129,6 +132,7 @@ fn invalid_utf8_in_json_is_a_row_error() {
 
 #[test]
 fn nul_bytes_in_cells_are_text_or_a_row_error() {
+    let _serial = support::serial();
     let run = classify("csv", b"id,hours\nT\x001,5\nT2,1\x002\n", "json");
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("input.csv:3"), "{}", run.stderr);
@@ -140,6 +144,7 @@ fn nul_bytes_in_cells_are_text_or_a_row_error() {
 
 #[test]
 fn nul_bytes_in_a_rule_file_are_a_syntax_error() {
+    let _serial = support::serial();
     let err = outsort::load_str("nul.rules", "input { id: text }\nlet x = \0 1\n").unwrap_err();
     let text = err.render(outsort::diag::Style::Plain);
     assert!(text.contains("nul.rules:2:9"), "{text}");
@@ -147,6 +152,7 @@ fn nul_bytes_in_a_rule_file_are_a_syntax_error() {
 
 #[test]
 fn nul_bytes_in_json_are_an_error() {
+    let _serial = support::serial();
     let (rows, errors, fatal) = read_all(
         b"[{\"id\": \"T\x001\", \"hours\": 1}]".to_vec(),
         InputFormat::Json,
@@ -173,6 +179,7 @@ fn huge_field_case(size: usize) {
 
 #[test]
 fn a_huge_field_is_skipped_in_time_linear_in_its_size() {
+    let _serial = support::serial();
     assert_near_linear("a huge field", outsort::input::MAX_FIELD_BYTES + 1, &|n| {
         let mut bytes = b"id,hours\nT1,5\nT2,\"".to_vec();
         bytes.resize(bytes.len() + n, b'7');
@@ -186,21 +193,25 @@ fn a_huge_field_is_skipped_in_time_linear_in_its_size() {
 
 #[test]
 fn a_field_over_the_cell_limit_is_a_row_error() {
+    let _serial = support::serial();
     huge_field_case(outsort::input::MAX_FIELD_BYTES + 1);
 }
 
 #[test]
 fn a_field_over_the_record_limit_is_a_row_error() {
+    let _serial = support::serial();
     huge_field_case(outsort::input::MAX_RECORD_BYTES as usize + 1);
 }
 
 #[test]
 fn a_100_mb_field_is_a_row_error() {
+    let _serial = support::serial();
     huge_field_case(100 * 1000 * 1000);
 }
 
 #[test]
 fn a_huge_record_over_several_lines_is_skipped_to_its_end() {
+    let _serial = support::serial();
     // The quoted cell spans lines and holds delimiters and doubled quotes;
     // the next row's line number counts the skipped lines.
     let mut bytes = b"id,hours\nT1,5\nT2,\"a,\"\"b\n".to_vec();
@@ -225,6 +236,7 @@ fn a_huge_record_over_several_lines_is_skipped_to_its_end() {
 
 #[test]
 fn a_huge_record_with_a_quote_left_open_ends_the_input_with_a_row_error() {
+    let _serial = support::serial();
     let mut bytes = b"id,hours\nT1,5\nT2,\"open\n".to_vec();
     bytes.extend(std::iter::repeat_n(b"T9,1\n".as_slice(), 8_000_000).flatten());
     let (rows, errors, fatal) = read_all(bytes, InputFormat::Csv);
@@ -241,6 +253,7 @@ fn a_huge_record_with_a_quote_left_open_ends_the_input_with_a_row_error() {
 
 #[test]
 fn a_huge_json_element_is_a_row_error() {
+    let _serial = support::serial();
     let big = "x".repeat(outsort::input::MAX_ELEMENT_BYTES + 1);
     let json = format!(
         "[{{\"id\": \"T1\", \"hours\": 1}},\n{{\"id\": \"{big}\", \"hours\": 2}},\n{{\"id\": \"T3\", \"hours\": 3}}]"
@@ -263,6 +276,7 @@ fn a_huge_json_element_is_a_row_error() {
 
 #[test]
 fn a_line_with_a_million_cells_is_a_row_error() {
+    let _serial = support::serial();
     let (rows, errors, fatal) = read_all(many_cells(1_000_000), InputFormat::Csv);
     assert_eq!(fatal, None);
     assert_eq!(rows.len(), 2);
@@ -281,6 +295,7 @@ fn many_cells(n: usize) -> Vec<u8> {
 
 #[test]
 fn a_line_with_too_many_cells_is_skipped_in_time_linear_in_its_size() {
+    let _serial = support::serial();
     assert_near_linear("cells", 250_000, &|n| {
         let bytes = many_cells(n);
         time(|| {
@@ -292,6 +307,7 @@ fn a_line_with_too_many_cells_is_skipped_in_time_linear_in_its_size() {
 
 #[test]
 fn a_header_with_a_million_cells_is_refused() {
+    let _serial = support::serial();
     let mut bytes = Vec::new();
     bytes.extend(std::iter::repeat_n(b"x,".as_slice(), 999_999).flatten());
     bytes.extend_from_slice(b"x\n1\n");
@@ -305,6 +321,7 @@ fn a_header_with_a_million_cells_is_refused() {
 
 #[test]
 fn a_header_only_file_is_a_clear_error() {
+    let _serial = support::serial();
     for format in ["csv", "json"] {
         let run = classify("csv", b"id,hours\n", format);
         assert_eq!(run.code, 2, "{}", run.stderr);
@@ -321,6 +338,7 @@ fn a_header_only_file_is_a_clear_error() {
 
 #[test]
 fn an_empty_file_is_a_clear_error() {
+    let _serial = support::serial();
     for (ext, message) in [
         ("csv", "input.csv: the file is empty: no header"),
         ("json", "input.json: the file is empty"),
@@ -340,6 +358,7 @@ fn an_empty_file_is_a_clear_error() {
 
 #[test]
 fn deeply_nested_json_is_refused() {
+    let _serial = support::serial();
     for depth in [129, 100_000] {
         let mut bytes = b"[{\"id\": \"T1\", \"hours\": 1, \"x\": ".to_vec();
         bytes.extend(std::iter::repeat_n(b'[', depth));
@@ -400,6 +419,7 @@ fn nested(n: usize) -> Vec<(&'static str, String)> {
 
 #[test]
 fn deeply_nested_rule_expressions_are_refused() {
+    let _serial = support::serial();
     for (what, expr) in nested(100_000) {
         assert_limit(&nested_rules(&expr), what);
     }
@@ -407,6 +427,7 @@ fn deeply_nested_rule_expressions_are_refused() {
 
 #[test]
 fn refusing_deep_nesting_takes_time_linear_in_the_depth() {
+    let _serial = support::serial();
     for (i, (what, _)) in nested(1).into_iter().enumerate() {
         assert_near_linear(what, 100_000, &|n| {
             let text = nested_rules(&nested(n)[i].1);
@@ -417,6 +438,7 @@ fn refusing_deep_nesting_takes_time_linear_in_the_depth() {
 
 #[test]
 fn long_flat_expressions_load_or_are_refused_in_time_linear_in_their_length() {
+    let _serial = support::serial();
     // Long chains do not nest brackets, but a parser or checker that recurses
     // along them could still run out of stack, or be quadratic.
     for (i, (what, _)) in flat(1).into_iter().enumerate() {
@@ -451,6 +473,7 @@ fn flat(n: usize) -> Vec<(&'static str, String)> {
 
 #[test]
 fn numbers_out_of_range_are_row_errors_and_minus_zero_is_zero() {
+    let _serial = support::serial();
     let input = b"id,hours\nA,1e400\nB,-0\nC,NaN\nD,inf\nE,-Infinity\nF,1e-400\nG,12\n";
     let run = classify("csv", input, "csv");
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -483,6 +506,7 @@ fn numbers_out_of_range_are_row_errors_and_minus_zero_is_zero() {
 
 #[test]
 fn json_numbers_out_of_range_are_errors() {
+    let _serial = support::serial();
     let json = br#"[{"id": "A", "hours": 1e400}, {"id": "B", "hours": -0.0}, {"id": "C", "hours": "NaN"}, {"id": "D", "hours": 11}]"#;
     let run = classify("json", json, "json");
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -492,6 +516,7 @@ fn json_numbers_out_of_range_are_errors() {
 
 #[test]
 fn huge_integers_are_read_as_numbers() {
+    let _serial = support::serial();
     let input = b"id,hours\nA,123456789012345678901234567890\nB,-99999999999999999999\n";
     let run = classify("csv", input, "json");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -508,6 +533,7 @@ fn huge_integers_are_read_as_numbers() {
 
 #[test]
 fn numbers_in_rule_files() {
+    let _serial = support::serial();
     let huge = "9".repeat(400);
     for (literal, ok) in [
         ("1e400", false),
@@ -540,6 +566,7 @@ fn numbers_in_rule_files() {
 
 #[test]
 fn a_backtracking_regex_runs_in_linear_time() {
+    let _serial = support::serial();
     let rules = r#"
 input { id: text  name: text }
 score s = 0 in 0..1
@@ -562,6 +589,7 @@ rule "alternation" when matches(name, "^(a|aa)*c$") { s += 1 }
 
 #[test]
 fn a_huge_regex_is_refused_when_loading() {
+    let _serial = support::serial();
     let huge = |n: usize| {
         format!("input {{ id: text  name: text }}\nlet x = matches(name, \"(a{{1000}}){{{n}}}\")\n")
     };
@@ -579,6 +607,7 @@ fn a_huge_regex_is_refused_when_loading() {
 
 #[test]
 fn duplicate_task_keys_are_classified_and_reported_by_check() {
+    let _serial = support::serial();
     let input = b"id,hours\nT1,5\nT1,20\nT2,1\n";
     let run = classify("csv", input, "csv");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -627,6 +656,7 @@ fn big_rules(target: usize) -> String {
 
 #[test]
 fn a_big_rule_file_loads_or_is_refused_clearly() {
+    let _serial = support::serial();
     let text = big_rules(1024 * 1024);
     let program = outsort::load_str("big.rules", &text).expect("a 1 MB rule file loads");
     assert!(program.rules.len() > 10_000);
@@ -634,6 +664,7 @@ fn a_big_rule_file_loads_or_is_refused_clearly() {
 
 #[test]
 fn a_big_rule_file_loads_in_time_linear_in_its_size() {
+    let _serial = support::serial();
     assert_near_linear("a big rule file", 128 * 1024, &|n| {
         let text = big_rules(n);
         time(|| assert!(outsort::load_str("big.rules", &text).is_ok()))
@@ -643,6 +674,7 @@ fn a_big_rule_file_loads_in_time_linear_in_its_size() {
 #[test]
 #[ignore = "10 MB; run with --ignored (slow in a debug build)"]
 fn a_10_mb_rule_file_loads() {
+    let _serial = support::serial();
     let text = big_rules(10 * 1024 * 1024);
     let program = outsort::load_str("big.rules", &text).expect("a 10 MB rule file loads");
     assert!(program.rules.len() > 100_000);
@@ -650,6 +682,7 @@ fn a_10_mb_rule_file_loads() {
 
 #[test]
 fn a_rule_file_over_the_limit_is_refused_before_reading() {
+    let _serial = support::serial();
     let dir = tempfile::tempdir().expect("temp dir");
     let sparse = |len: usize| -> PathBuf {
         let path = dir.path().join(format!("huge{len}.rules"));

@@ -50,6 +50,7 @@ fn many_labels(n: usize) -> String {
 
 #[test]
 fn growth() {
+    let _serial = support::serial();
     // One case at a time, so they do not compete for the cores.
     assert_near_linear("unknown names", 2_000, &|n| {
         timed(
@@ -154,6 +155,7 @@ fn interpolation(k: usize, cell: usize) -> (String, String) {
 
 #[test]
 fn errors_for_9000_unknown_names_are_capped() {
+    let _serial = support::serial();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("r.rules"), unknown_names(9_000)).expect("write");
     std::fs::write(dir.path().join("in.csv"), SMALL_CSV).expect("write");
@@ -178,6 +180,7 @@ fn errors_for_9000_unknown_names_are_capped() {
 
 #[test]
 fn failing_tests_are_explained_ten_at_a_time() {
+    let _serial = support::serial();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("r.rules"), failing_tests(500, 200)).expect("write");
     let run = outsort(dir.path(), &["test", "-r", "r.rules"]);
@@ -189,6 +192,7 @@ fn failing_tests_are_explained_ten_at_a_time() {
 
 #[test]
 fn interpolated_text_is_cut() {
+    let _serial = support::serial();
     let dir = tempfile::tempdir().expect("temp dir");
     let (rules, csv) = interpolation(1_000, 1_000_000);
     std::fs::write(dir.path().join("r.rules"), rules).expect("write");
@@ -213,6 +217,7 @@ fn interpolated_text_is_cut() {
 
 #[test]
 fn too_many_interpolations_in_a_file_are_a_limit_error() {
+    let _serial = support::serial();
     let text = format!(
         "input {{ id: text  s: text }}\nkey id\nlabel {{\n    bpo when true because \"{}\"\n    in_house otherwise\n}}\n",
         "{s}".repeat(20_001)
@@ -228,6 +233,7 @@ fn too_many_interpolations_in_a_file_are_a_limit_error() {
 
 #[test]
 fn more_than_65535_labels_are_a_limit_error() {
+    let _serial = support::serial();
     let err = outsort::load_str("l.rules", &many_labels(65_536)).expect_err("over");
     assert!(
         err.diagnostics
@@ -243,6 +249,7 @@ fn more_than_65535_labels_are_a_limit_error() {
 
 #[test]
 fn capped_diagnostics_snapshot() {
+    let _serial = support::serial();
     let err = outsort::load_str("r.rules", &unknown_names(103)).expect_err("unknown");
     let text = err.render(outsort::diag::Style::Plain);
     let lines: Vec<&str> = text.lines().collect();
@@ -252,6 +259,7 @@ fn capped_diagnostics_snapshot() {
 
 #[test]
 fn error_in_a_because_is_a_row_error_snapshot() {
+    let _serial = support::serial();
     let dir = tempfile::tempdir().expect("temp dir");
     let rules = "input { id: text  hours: number }\nkey id\nlabel {\n    \
                  bpo when hours > 4 because \"{hours} hours, {hours / 0} per zero\"\n    \

@@ -242,7 +242,7 @@ impl Ui {
     /// Prints a one-line error to standard error. Text from files in it is
     /// shown escaped.
     pub fn error(&self, message: &str) {
-        let message = outsort::quote::escape_keep_lines(message);
+        let message = outsort::quote::escape(message);
         if self.color {
             errln!("\x1b[1;31merror\x1b[0m: {message}");
         } else {
@@ -251,7 +251,7 @@ impl Ui {
     }
 
     pub fn warning(&self, message: &str) {
-        let message = outsort::quote::escape_keep_lines(message);
+        let message = outsort::quote::escape(message);
         if self.color {
             errln!("\x1b[1;33mwarning\x1b[0m: {message}");
         } else {

@@ -126,6 +126,8 @@ fn print_event(ui: &Ui, event: OpenEvent) {
                 );
             }
             if let Some(list) = columns {
+                // A header of a million cells, or a 1 MiB title, is cut.
+                let list = outsort::quote::cut(&list, outsort::quote::MAX_QUOTED * 5);
                 errln!("  the input has columns: {}", outsort::quote::escape(&list));
             }
         }

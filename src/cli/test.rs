@@ -3,6 +3,7 @@
 use super::out::out;
 use super::{Exit, RulesArgs, Ui, today};
 use clap::Args;
+use outsort::quote::escape;
 use outsort::testing::run_tests;
 use std::fmt::Write;
 
@@ -80,6 +81,7 @@ pub fn report(
     }
     for o in &report.outcomes {
         let name = program.tests.get(o.test).map_or("?", |t| t.name.as_str());
+        let name = escape(name);
         let _ = writeln!(
             out,
             "test \"{name}\" ... {}",
@@ -98,11 +100,11 @@ pub fn report(
             let _ = writeln!(
                 out,
                 "\n---- \"{}\" ({}) ----",
-                test.name,
+                escape(&test.name),
                 program.sources.location(test.span)
             );
             for f in &o.failures {
-                let _ = writeln!(out, "  {f}");
+                let _ = writeln!(out, "  {}", escape(&f.to_string()));
             }
             for (task, e) in &o.explanations {
                 out.push('\n');
@@ -139,7 +141,7 @@ pub fn report(
         .iter()
         .zip(&cov.rules)
         .filter(|(_, c)| !**c)
-        .map(|(r, _)| format!("rule \"{}\"", r.name))
+        .map(|(r, _)| format!("rule \"{}\"", escape(&r.name)))
         .chain(
             program
                 .labels

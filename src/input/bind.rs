@@ -379,6 +379,18 @@ impl<'a> Matcher<'a> {
 }
 
 impl Binding {
+    /// Whether every field of `specs` finds its column among those of
+    /// `info`, without the messages [`Binding::new`] makes when not: for
+    /// looking at several rows to find the header, in time linear in the
+    /// fields and columns.
+    pub fn binds(specs: &[FieldSpec], info: &SourceInfo) -> bool {
+        let matcher = Matcher::new(info);
+        specs.iter().all(|spec| {
+            let want = spec.from.as_deref().unwrap_or(&spec.name);
+            matches!(matcher.resolve(want, &spec.ty), Ok(Some(_)))
+        })
+    }
+
     /// Binds `specs` to the columns of an input. Errors for all fields are
     /// reported together; warnings (a field with a default or `?` whose
     /// column is missing) come back with the binding.

@@ -113,8 +113,8 @@ fn ungroup(body: &str, decimal_comma: bool) -> Result<String, String> {
         let groups_of_three = body.split(',').skip(1).all(|g| g.len() == 3);
         if !groups_of_three && body.matches(',').count() == 1 {
             return Err(
-                "is not a number: a decimal comma is read only with `;` as the \
-                        delimiter (write 1.5, or pass --delimiter ';')"
+                "is not a number: a decimal comma is read only when the delimiter \
+                 is `;` (write 1.5)"
                     .to_string(),
             );
         }
@@ -147,6 +147,14 @@ fn ungroup(body: &str, decimal_comma: bool) -> Result<String, String> {
         let rest: Vec<&str> = groups.collect();
         let digits_only = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
         let threes = rest.iter().all(|g| g.len() == 3 && digits_only(g));
+        // A first group of `0` (`0,125`) or with a leading zero does not
+        // group thousands: it is a decimal mark meant another way.
+        if first.starts_with('0') {
+            return Err(format!(
+                "is ambiguous: `{digits}` starts with 0, so `{group}` is not grouping \
+                 thousands; write it with the decimal mark `{mark}`"
+            ));
+        }
         if !(digits_only(first) && first.len() <= 3 && threes) {
             return Err(format!(
                 "is not a number: `{group}` groups digits in groups of three \
@@ -501,10 +509,14 @@ mod tests {
             assert!((got - want).abs() < 1e-9, "{text}: {got}");
             assert!(got != 0.0 || got.is_sign_positive(), "{text} gives -0");
         }
-        let bad: [(&str, bool, &str); 20] = [
+        let bad: [(&str, bool, &str); 24] = [
             ("1,00", false, "decimal comma"),
             ("1,000,00", false, "groups of three"),
             ("1,5", false, "decimal comma"),
+            ("0,125", false, "starts with 0"),
+            ("0,299.64", false, "starts with 0"),
+            ("000,121.", false, "starts with 0"),
+            ("0.129,", true, "starts with 0"),
             ("1,234,5", true, "more than one decimal comma"),
             ("1.234", true, "ambiguous"),
             ("1.23.456", true, "groups of three"),

@@ -45,7 +45,7 @@ pub use object::{JsonObject, JsonValue};
 
 use delimited::CsvReader;
 use json::{JsonReader, NdjsonReader, Reopen};
-use stream::{Stream, prepare, read_all_bounded, read_up_to, unread};
+use stream::{Stream, peek_up_to, prepare, read_all_bounded};
 
 /// A cell (CSV) larger than this is a row error.
 pub const MAX_FIELD_BYTES: usize = 16 * 1024 * 1024;
@@ -169,7 +169,7 @@ pub struct InputOptions {
 /// The rows a header is looked for in, from the top.
 pub const HEADER_SEARCH_ROWS: usize = 20;
 /// The bytes at the start of a CSV input the header is looked for in.
-const HEADER_SEARCH_BYTES: usize = 1 << 20;
+const HEADER_SEARCH_BYTES: usize = 64 * 1024;
 
 /// Where an input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -556,9 +556,7 @@ fn csv_reader(
         }
         None if options.header_fields.is_empty() => 0,
         None => {
-            let mut stream = stream;
-            let prefix = read_up_to(&mut stream, HEADER_SEARCH_BYTES)
-                .map_err(|e| InputError::io(name, e))?;
+            let (prefix, stream) = peek_up_to(stream, HEADER_SEARCH_BYTES);
             let binds = |columns: &[String]| {
                 let info = SourceInfo {
                     name: name.to_string(),
@@ -567,12 +565,24 @@ fn csv_reader(
                     columns: columns.to_vec(),
                     header_line: None,
                 };
-                Binding::new(&options.header_fields, &info).is_ok()
+                Binding::binds(&options.header_fields, &info)
             };
-            let ahead: Stream = Box::new(io::Cursor::new(prefix.clone()));
-            let skip = CsvReader::new(name, ahead, format, options.delimiter)
-                .map_or(0, |mut r| r.header_among(HEADER_SEARCH_ROWS, binds));
-            return CsvReader::new(name, unread(prefix, stream), format, options.delimiter)
+            let search = |delimiter: Option<u8>| {
+                let ahead: Stream = Box::new(io::Cursor::new(prefix.clone()));
+                CsvReader::new(name, ahead, format, delimiter)
+                    .ok()
+                    .and_then(|mut r| r.header_among(HEADER_SEARCH_ROWS, binds))
+            };
+            // The delimiter is sniffed over the title too; when no row binds
+            // with it, each usual delimiter is tried.
+            let mut found = search(options.delimiter).map(|k| (k, options.delimiter));
+            if found.is_none() && options.delimiter.is_none() && format == InputFormat::Csv {
+                found = [b',', b';', b'\t', b'|']
+                    .into_iter()
+                    .find_map(|d| search(Some(d)).map(|k| (k, Some(d))));
+            }
+            let (skip, delimiter) = found.unwrap_or((0, options.delimiter));
+            return CsvReader::new(name, stream, format, delimiter)
                 .and_then(|r| r.skip_to_header(skip, 0));
         }
     };
@@ -632,9 +642,7 @@ impl InputReader {
                 options.threads,
             )?)),
             None => {
-                let mut stream = open()?;
-                let prefix =
-                    read_up_to(&mut stream, DETECT_BYTES).map_err(|e| InputError::io(&name, e))?;
+                let (prefix, stream) = peek_up_to(open()?, DETECT_BYTES);
                 match first_byte(&prefix) {
                     Some(b'[') => Inner::Json(Box::new(JsonReader::open(
                         &name,
@@ -658,7 +666,7 @@ impl InputReader {
                     }
                     _ => Inner::Csv(Box::new(csv_reader(
                         &name,
-                        unread(prefix, stream),
+                        stream,
                         InputFormat::Csv,
                         options,
                     )?)),
@@ -676,14 +684,14 @@ impl InputReader {
         reader: Box<dyn Read + Send>,
         options: &InputOptions,
     ) -> Result<InputReader, InputError> {
-        let mut stream = prepare(reader, options.encoding).map_err(|e| InputError::io(name, e))?;
-        let prefix = read_up_to(&mut stream, DETECT_BYTES).map_err(|e| InputError::io(name, e))?;
+        let stream = prepare(reader, options.encoding).map_err(|e| InputError::io(name, e))?;
+        let (prefix, stream) = peek_up_to(stream, DETECT_BYTES);
         let format = match options.format {
             Some(f) => f,
             None if matches!(first_byte(&prefix), Some(b'[' | b'{')) => InputFormat::Json,
             None => InputFormat::Csv,
         };
-        let mut stream = unread(prefix, stream);
+        let mut stream = stream;
         let inner = match format {
             InputFormat::Csv | InputFormat::Tsv => {
                 Inner::Csv(Box::new(csv_reader(name, stream, format, options)?))

@@ -18,6 +18,7 @@ pub(crate) type Stream = Box<dyn BufRead + Send>;
 pub(crate) fn prepare(raw: Box<dyn Read + Send>, encoding: Encoding) -> io::Result<Stream> {
     let mut reader = BufReader::with_capacity(BUFFER, raw);
     let head = read_up_to(&mut reader, 3)?;
+    let from_bom = encoding_rs::Encoding::for_bom(&head).is_some();
     let (encoding, head) = match encoding_rs::Encoding::for_bom(&head) {
         Some((e, len)) => {
             let rest = head.get(len..).unwrap_or_default().to_vec();
@@ -32,7 +33,10 @@ pub(crate) fn prepare(raw: Box<dyn Read + Send>, encoding: Encoding) -> io::Resu
     let joined = BufReader::with_capacity(BUFFER, Cursor::new(head).chain(reader));
     Ok(match encoding {
         Encoding::Utf8 => Box::new(joined),
-        Encoding::Other(e) => Box::new(BufReader::with_capacity(BUFFER, Decoded::new(joined, e))),
+        Encoding::Other(e) => Box::new(BufReader::with_capacity(
+            BUFFER,
+            Decoded::new(joined, e, from_bom),
+        )),
     })
 }
 
@@ -41,6 +45,36 @@ pub(crate) fn read_up_to(reader: &mut dyn Read, n: usize) -> io::Result<Vec<u8>>
     let mut out = Vec::new();
     reader.take(n as u64).read_to_end(&mut out)?;
     Ok(out)
+}
+
+/// The first `n` bytes of a stream (fewer at its end) put back in front of
+/// the rest, to look at before reading. When reading them fails, the bytes
+/// before the error are still read first, and the error comes after them.
+pub(crate) fn peek_up_to(mut stream: Stream, n: usize) -> (Vec<u8>, Stream) {
+    let mut prefix = Vec::new();
+    match (&mut stream).take(n as u64).read_to_end(&mut prefix) {
+        Ok(_) => {
+            let copy = prefix.clone();
+            (copy, unread(prefix, stream))
+        }
+        Err(e) => {
+            let copy = prefix.clone();
+            let failing = Box::new(BufReader::new(Failing(Some(e))));
+            (copy, unread(prefix, failing))
+        }
+    }
+}
+
+/// A stream whose next read fails with the error it holds.
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 /// Puts bytes already read back in front of the rest of the stream.
@@ -60,19 +94,26 @@ pub(crate) fn read_all_bounded(reader: &mut dyn Read, limit: usize) -> io::Resul
 
 /// Text in any encoding of the Encoding Standard, decoded to UTF-8 as it
 /// is read (encoding_rs's streaming decoder). Bytes that are not text in
-/// the encoding end the stream with an error naming their line.
+/// the encoding end the stream with an error naming their line; the lines
+/// before it are all handed out, and no part of the line holding it.
 pub(crate) struct Decoded<R> {
     inner: R,
     decoder: encoding_rs::Decoder,
-    /// Decoded bytes not handed out yet: `out[start..end]`.
+    /// The byte-order mark chose the encoding (for the error's advice).
+    from_bom: bool,
+    /// Decoded bytes: `out[start..end]` to hand out, then `out[end..held]`,
+    /// a line not ended yet, held back until it is.
     out: Box<[u8]>,
     start: usize,
     end: usize,
-    /// Line breaks handed out, for the line of an error.
+    held: usize,
+    /// Line breaks handed out (LF, CR LF or a lone CR), for an error's line.
     lines: u64,
+    /// The last byte handed out was a CR.
+    after_cr: bool,
     done: bool,
-    /// Bytes that are not text, met after the decoded bytes in `out`: the
-    /// error comes when those are handed out.
+    /// Bytes that are not text, met after the decoded bytes: the error comes
+    /// when the lines before them are handed out.
     malformed: Option<io::Error>,
 }
 
@@ -80,53 +121,110 @@ pub(crate) struct Decoded<R> {
 const DECODED: usize = 16 * 1024;
 
 impl<R: BufRead> Decoded<R> {
-    pub(crate) fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
+    pub(crate) fn new(inner: R, encoding: &'static encoding_rs::Encoding, from_bom: bool) -> Self {
         Decoded {
             inner,
             // The byte-order mark was read by `prepare`.
             decoder: encoding.new_decoder_without_bom_handling(),
+            from_bom,
             out: vec![0; DECODED].into_boxed_slice(),
             start: 0,
             end: 0,
+            held: 0,
             lines: 0,
+            after_cr: false,
             done: false,
             malformed: None,
         }
     }
 
-    /// Decodes the next bytes of the input into `out`.
+    /// Line breaks in `bytes`, following on bytes that ended with a CR when
+    /// `after_cr`; and whether `bytes` ends with a CR.
+    fn breaks(bytes: &[u8], mut after_cr: bool) -> (u64, bool) {
+        let mut n = 0;
+        for &b in bytes {
+            match b {
+                b'\n' if after_cr => {}
+                b'\n' | b'\r' => n += 1,
+                _ => {}
+            }
+            after_cr = b == b'\r';
+        }
+        (n, after_cr)
+    }
+
+    /// Decodes more of the input, until there are whole lines to hand out,
+    /// the end, or an error.
     fn refill(&mut self) -> io::Result<()> {
         use encoding_rs::DecoderResult;
-        while self.start == self.end && !self.done {
-            if let Some(e) = self.malformed.take() {
-                self.done = true;
-                return Err(e);
+        while self.start == self.end {
+            if self.done {
+                // The held line ends at the end of the input.
+                self.end = self.held;
+                if self.start == self.end {
+                    return match self.malformed.take() {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    };
+                }
+                return Ok(());
+            }
+            // What is held moves to the front; decoding goes on after it.
+            self.out.copy_within(self.end..self.held, 0);
+            self.held -= self.end;
+            self.start = 0;
+            self.end = 0;
+            if self.held == self.out.len() {
+                // A line longer than the buffer is handed out in parts.
+                self.end = self.held;
+                return Ok(());
             }
             let src = self.inner.fill_buf()?;
             let last = src.is_empty();
-            let (result, read, written) =
-                self.decoder
-                    .decode_to_utf8_without_replacement(src, &mut self.out, last);
+            let room = self.out.get_mut(self.held..).unwrap_or_default();
+            let (result, read, written) = self
+                .decoder
+                .decode_to_utf8_without_replacement(src, room, last);
             self.inner.consume(read);
-            self.start = 0;
-            self.end = written;
+            let decoded = self.held + written;
             if let DecoderResult::Malformed(_, _) = result {
-                let decoded = self.out.get(..written).unwrap_or_default();
-                let line = self.lines + 1 + memchr::memchr_iter(b'\n', decoded).count() as u64;
+                // The line holding the bad bytes is not handed out.
+                let whole = self
+                    .out
+                    .get(..decoded)
+                    .and_then(|d| d.iter().rposition(|&b| b == b'\n' || b == b'\r'))
+                    .map_or(0, |i| i + 1);
+                let before = self.out.get(..whole).unwrap_or_default();
+                let (n, _) = Self::breaks(before, self.after_cr);
+                let line = self.lines + n + 1;
                 let name = self.decoder.encoding().name();
+                let advice = if self.from_bom {
+                    format!("the byte-order mark says {name}: the file is damaged, or was cut")
+                } else {
+                    "name the file's encoding with --encoding (for example utf-8, \
+                     windows-1252, utf-16le)"
+                        .to_string()
+                };
                 self.malformed = Some(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!(
-                        "line {line}: bytes that are not {name} text; \
-                         name the file's encoding with --encoding (for example utf-8, \
-                         windows-1252, utf-16le)"
-                    ),
+                    format!("line {line}: bytes that are not {name} text; {advice}"),
                 ));
+                self.end = whole;
+                self.held = whole;
+                self.done = true;
                 continue;
             }
+            self.held = decoded;
             if last && result == DecoderResult::InputEmpty {
                 self.done = true;
+                continue;
             }
+            // Hand out up to the last line break; hold the rest.
+            self.end = self
+                .out
+                .get(..decoded)
+                .and_then(|d| d.iter().rposition(|&b| b == b'\n' || b == b'\r'))
+                .map_or(0, |i| i + 1);
         }
         Ok(())
     }
@@ -140,11 +238,13 @@ impl<R: BufRead> Read for Decoded<R> {
         self.refill()?;
         let ready = self.out.get(self.start..self.end).unwrap_or_default();
         let n = ready.len().min(buf.len());
-        let (ready, dst) = (ready.get(..n).unwrap_or_default(), buf.get_mut(..n));
-        if let Some(dst) = dst {
+        let ready = ready.get(..n).unwrap_or_default();
+        if let Some(dst) = buf.get_mut(..n) {
             dst.copy_from_slice(ready);
         }
-        self.lines += memchr::memchr_iter(b'\n', ready).count() as u64;
+        let (breaks, after_cr) = Self::breaks(ready, self.after_cr);
+        self.lines += breaks;
+        self.after_cr = after_cr;
         self.start += n;
         Ok(n)
     }
@@ -159,7 +259,7 @@ mod tests {
         encoding: &'static encoding_rs::Encoding,
         chunk: usize,
     ) -> io::Result<String> {
-        let mut dec = Decoded::new(bytes, encoding);
+        let mut dec = Decoded::new(bytes, encoding, false);
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
         loop {

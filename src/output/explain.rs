@@ -49,7 +49,7 @@ pub fn render_text(
         let Some(rule) = program.rules.get(t.rule) else {
             continue;
         };
-        let quoted = format!("\"{}\"", rule.name);
+        let quoted = format!("\"{}\"", escape(&rule.name));
         if t.fired {
             let deltas: Vec<String> = t
                 .deltas

@@ -3,6 +3,7 @@
 
 use crate::ast::Severity;
 use crate::compile::Program;
+use crate::quote::escape;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -134,11 +135,13 @@ impl Report {
 
     fn location_text(loc: &Location) -> String {
         match loc {
-            Location::Task { file, line, key } => format!("{file}:{line}  {key}"),
+            Location::Task { file, line, key } => {
+                format!("{}:{line}  {}", escape(file), escape(key))
+            }
             Location::Rules {
                 file: Some(f),
                 line,
-            } => format!("{f}:{line}  (rule set)"),
+            } => format!("{}:{line}  (rule set)", escape(f)),
             Location::Rules { file: None, line } => format!("built-in rules:{line}  (rule set)"),
         }
     }
@@ -164,7 +167,8 @@ impl Report {
             let sev = fired.first().map_or("deny", |f| f.severity.as_str());
             let _ = writeln!(
                 out,
-                "{sev} \"{name}\": {} finding{}",
+                "{sev} \"{}\": {} finding{}",
+                escape(name),
                 fired.len(),
                 if fired.len() == 1 { "" } else { "s" }
             );
@@ -191,7 +195,7 @@ impl Report {
                     out,
                     "  {}  of \"{}\": {}",
                     Self::location_text(&f.location),
-                    f.policy,
+                    escape(&f.policy),
                     one_line(&f.message)
                 );
             }
@@ -210,7 +214,7 @@ impl Report {
                     out,
                     "  {} \"{}\"  {}  {}",
                     f.status.as_str(),
-                    f.policy,
+                    escape(&f.policy),
                     Self::location_text(&f.location),
                     one_line(&f.message)
                 );
@@ -249,7 +253,7 @@ impl Report {
             for (name, sev) in &self.policies {
                 let (fired, waived, exempted) =
                     counts.get(name.as_str()).copied().unwrap_or_default();
-                let quoted = format!("\"{name}\"");
+                let quoted = format!("\"{}\"", escape(name));
                 let _ = writeln!(
                     out,
                     "  {quoted:<w$}  {fired:>8}  {waived:>6}  {exempted:>8}  {}",
@@ -274,8 +278,8 @@ impl Report {
                 let _ = writeln!(out, "  label line never taken: {l}");
             }
         }
-        // Policy names, keys and messages come from files; line breaks in
-        // them are spaces by now, and this escapes the rest.
+        // Policy names, keys and file names are escaped where they are
+        // written, messages made one line; this escapes what is left.
         crate::quote::escape_keep_lines(&out).into_owned()
     }
 

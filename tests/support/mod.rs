@@ -111,3 +111,11 @@ pub fn assert_independent_of_n(
         "{what}: n={n} took {small:?}, {grow}n took {big:?} (ratio {ratio:.2})"
     );
 }
+
+/// Held by every test of a binary that times work, so that no other test
+/// of it runs at the same time and skews the ratios.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -203,6 +203,9 @@ struct Input {
     eof: bool,
     /// Line breaks in the bytes consumed.
     lines: Lines,
+    /// The error that ended the stream: the rows before it are read first,
+    /// then it is the input's error.
+    failed: Option<io::Error>,
 }
 
 impl Input {
@@ -214,6 +217,7 @@ impl Input {
             end: 0,
             eof: false,
             lines: Lines::default(),
+            failed: None,
         }
     }
 
@@ -251,7 +255,11 @@ impl Input {
                     return Ok(true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.eof = true;
+                    self.failed = Some(e);
+                    return Ok(false);
+                }
             }
         }
     }
@@ -494,10 +502,14 @@ impl CsvReader {
     }
 
     /// Of the first `rows` rows (the header read and those after it), the
-    /// index of the first whose cells `binds` accepts; 0 when none does.
-    pub(crate) fn header_among(&mut self, rows: usize, binds: impl Fn(&[String]) -> bool) -> usize {
+    /// index of the first whose cells `binds` accepts.
+    pub(crate) fn header_among(
+        &mut self,
+        rows: usize,
+        binds: impl Fn(&[String]) -> bool,
+    ) -> Option<usize> {
         if binds(&self.info.columns) {
-            return 0;
+            return Some(0);
         }
         let name = self.info.name.clone();
         let (mut bytes, mut ends) = (Vec::new(), Vec::new());
@@ -506,11 +518,11 @@ impl CsvReader {
                 break;
             };
             match header_columns(&name, line, &bytes, &ends) {
-                Ok(columns) if binds(&columns) => return k,
+                Ok(columns) if binds(&columns) => return Some(k),
                 _ => {}
             }
         }
-        0
+        None
     }
 
     /// Skips rows after the header read: `skip` of them, or those that
@@ -630,7 +642,10 @@ impl CsvReader {
         header: bool,
     ) -> Result<Option<u64>, ReadError> {
         if !self.start_record().map_err(|e| self.fatal_io(e))? {
-            return Ok(None);
+            return match self.input.failed.take() {
+                Some(e) => Err(self.fatal_io(e)),
+                None => Ok(None),
+            };
         }
         let line = self.input.lines.complete + 1;
         self.plain = !header && self.plain_line(bytes, ends);
@@ -823,6 +838,7 @@ impl CsvReader {
                 end: start + cut,
                 eof: true,
                 lines,
+                failed: None,
             },
             core,
             delimiter: self.delimiter,
