@@ -76,6 +76,7 @@ use crate::ast::{
 };
 use crate::diag::Diagnostic;
 use crate::syntax;
+use crate::syntax::lex::{self, Kind, Token as Tok, escape, quote};
 use crate::value::{format_date, format_number};
 use std::collections::HashMap;
 
@@ -174,24 +175,7 @@ fn verify(items: &[Item], comments: &[Comment], out: &str) -> Result<(), Vec<Dia
     Ok(())
 }
 
-// ---------------------------------------------------------------- lexing
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokKind {
-    Word,
-    Number,
-    Date,
-    Str,
-    Punct,
-}
-
-/// A token of code (not a comment), by byte offsets.
-#[derive(Debug, Clone, Copy)]
-struct Tok {
-    kind: TokKind,
-    start: usize,
-    end: usize,
-}
+// ---------------------------------------------------------------- tokens
 
 /// A comment, its text without the line ending or trailing blanks.
 #[derive(Debug, Clone)]
@@ -201,117 +185,19 @@ struct Comment {
     text: String,
 }
 
-const TWO_CHAR_OPS: [&[u8; 2]; 9] = [
-    b"..", b"==", b"!=", b"<=", b">=", b"+=", b"-=", b"=>", b"??",
-];
-
-/// Splits the text into code tokens and comments, as the grammar does: strings
-/// run to the next unescaped `"` on their line, comments from `#` to the end
-/// of the line.
+/// Splits the text into code tokens and comments.
 fn lex(src: &str) -> (Vec<Tok>, Vec<Comment>) {
-    let bytes = src.as_bytes();
-    let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut toks = Vec::new();
     let mut comments = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = at(i);
-        let start = i;
-        match c {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'#' => {
-                let end = src
-                    .get(i..)
-                    .and_then(|r| r.find('\n'))
-                    .map_or(bytes.len(), |e| i + e);
-                let text = src.get(i..end).unwrap_or("").trim_end().to_string();
-                comments.push(Comment { start, end, text });
-                i = end;
-            }
-            b'"' => {
-                i += 1;
-                loop {
-                    match at(i) {
-                        _ if i >= bytes.len() => break,
-                        b'\\' => i += 2,
-                        b'"' => {
-                            i += 1;
-                            break;
-                        }
-                        b'\n' => break,
-                        _ => i += 1,
-                    }
-                }
-                i = i.min(bytes.len());
-                toks.push(Tok {
-                    kind: TokKind::Str,
-                    start,
-                    end: i,
-                });
-            }
-            b'0'..=b'9' => {
-                let is_date = (0..10).all(|k| {
-                    let b = at(i + k);
-                    if k == 4 || k == 7 {
-                        b == b'-'
-                    } else {
-                        b.is_ascii_digit()
-                    }
-                }) && !ident(at(i + 10));
-                if is_date {
-                    i += 10;
-                    toks.push(Tok {
-                        kind: TokKind::Date,
-                        start,
-                        end: i,
-                    });
-                } else {
-                    while at(i).is_ascii_digit() || at(i) == b'_' {
-                        i += 1;
-                    }
-                    if at(i) == b'.' && at(i + 1).is_ascii_digit() {
-                        i += 1;
-                        while at(i).is_ascii_digit() || at(i) == b'_' {
-                            i += 1;
-                        }
-                    }
-                    toks.push(Tok {
-                        kind: TokKind::Number,
-                        start,
-                        end: i,
-                    });
-                }
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                while ident(at(i)) {
-                    i += 1;
-                }
-                toks.push(Tok {
-                    kind: TokKind::Word,
-                    start,
-                    end: i,
-                });
-            }
-            _ => {
-                let rest = src.get(i..).unwrap_or("");
-                if rest.starts_with('\u{feff}') {
-                    i += '\u{feff}'.len_utf8();
-                    continue;
-                }
-                let two = [c, at(i + 1)];
-                let len = if TWO_CHAR_OPS.iter().any(|op| **op == two) {
-                    2
-                } else {
-                    rest.chars().next().map_or(1, char::len_utf8)
-                };
-                i += len;
-                toks.push(Tok {
-                    kind: TokKind::Punct,
-                    start,
-                    end: i,
-                });
-            }
+    for t in lex::tokens(src) {
+        match t.kind {
+            Kind::Comment => comments.push(Comment {
+                start: t.start,
+                end: t.end,
+                text: t.text(src).trim_end().to_string(),
+            }),
+            Kind::LineEnd | Kind::Bom => {}
+            _ => toks.push(t),
         }
     }
     (toks, comments)
@@ -1015,9 +901,7 @@ impl<'a> Fmt<'a> {
             match s {
                 "[" | "(" | "{" => depth += 1,
                 "]" | ")" | "}" => depth = depth.saturating_sub(1),
-                "tasks" | "reason" | "owner" | "expires"
-                    if depth == 0 && t.kind == TokKind::Word =>
-                {
+                "tasks" | "reason" | "owner" | "expires" if depth == 0 && t.kind == Kind::Word => {
                     keywords.push((s, t.start))
                 }
                 _ => {}
@@ -1479,9 +1363,10 @@ impl<'a> Fmt<'a> {
                 .default
                 .as_ref()
                 .map_or(String::new(), |d| format!("= {}", self.literal(d)));
-            let from = f.from.as_ref().map_or(String::new(), |s| {
-                format!("from {}", quote(&s.value, false))
-            });
+            let from = f
+                .from
+                .as_ref()
+                .map_or(String::new(), |s| format!("from {}", quote(&s.value)));
             rows.push(Row {
                 around,
                 cells: [format!("{}:", f.name.name), ty, default, from],
@@ -1541,7 +1426,7 @@ impl<'a> Fmt<'a> {
             }
             match (txt, sign) {
                 ("-" | "+", _) => sign = Some(t),
-                (_, Some(sg)) if t.kind == TokKind::Number && sg.end == t.start => {
+                (_, Some(sg)) if t.kind == Kind::Number && sg.end == t.start => {
                     pieces.push(self.slice(sg.start, t.end).to_string());
                     sign = None;
                 }
@@ -1571,7 +1456,7 @@ impl<'a> Fmt<'a> {
 
     fn rule(&mut self, r: &Rule) -> Doc {
         let start = self.start(r.span);
-        let mut head = vec![text(format!("rule {}", quote(&r.name.value, false)))];
+        let mut head = vec![text(format!("rule {}", quote(&r.name.value)))];
         if let Some(w) = &r.when {
             head.push(text(" when "));
             // Continuation lines of the condition go deeper than the actions.
@@ -1661,7 +1546,7 @@ impl<'a> Fmt<'a> {
         let start = self.start(p.span);
         let head = text(format!(
             "policy {} {}",
-            quote(&p.name.value, false),
+            quote(&p.name.value),
             p.severity.as_str()
         ));
         let mut clauses = Vec::new();
@@ -1699,28 +1584,20 @@ impl<'a> Fmt<'a> {
                         if ts > list_start && te <= end {
                             let around = self.around(K::Elem, ts);
                             let blank = around.first_blank();
-                            items.push((around.wrap(text(quote(&t.value, false))), blank));
+                            items.push((around.wrap(text(quote(&t.value))), blank));
                         }
                     }
                     self.seq(K::Tasks, list_start, items, &LIST)
                 }
-                "reason" => text(
-                    w.reason
-                        .as_ref()
-                        .map_or(String::new(), |s| quote(&s.value, false)),
-                ),
-                "owner" => text(
-                    w.owner
-                        .as_ref()
-                        .map_or(String::new(), |s| quote(&s.value, false)),
-                ),
+                "reason" => text(w.reason.as_ref().map_or(String::new(), |s| quote(&s.value))),
+                "owner" => text(w.owner.as_ref().map_or(String::new(), |s| quote(&s.value))),
                 _ => text(w.expires.map_or(String::new(), |(d, _)| format_date(d))),
             };
             let body = cat(vec![text(format!("{kw:<kw_w$} ")), value]);
             let blank = around.first_blank();
             children.push((around.wrap(body), blank));
         }
-        let head = text(format!("waiver {} {{", quote(&w.policy.value, false)));
+        let head = text(format!("waiver {} {{", quote(&w.policy.value)));
         self.block(head, span.0, children, Some("}"))
     }
 
@@ -1749,16 +1626,14 @@ impl<'a> Fmt<'a> {
                     cat(vec![text("given "), value])
                 }
                 TestClause::Expect(Expect::Cond(c)) => cat(vec![text("expect "), self.expr(c)]),
-                TestClause::Expect(Expect::Policy { kind, policy, .. }) => text(format!(
-                    "expect {} {}",
-                    kind.as_str(),
-                    quote(&policy.value, false)
-                )),
+                TestClause::Expect(Expect::Policy { kind, policy, .. }) => {
+                    text(format!("expect {} {}", kind.as_str(), quote(&policy.value)))
+                }
             };
             let blank = around.first_blank();
             children.push((around.wrap(body), blank));
         }
-        let head = text(format!("test {} {{", quote(&t.name.value, false)));
+        let head = text(format!("test {} {{", quote(&t.name.value)));
         self.block(head, start, children, Some("}"))
     }
 
@@ -1778,7 +1653,7 @@ impl<'a> Fmt<'a> {
     fn literal(&self, l: &Literal) -> String {
         match &l.kind {
             LitKind::Number(n) => self.number(l.span, *n),
-            LitKind::Str(s) => quote(s, false),
+            LitKind::Str(s) => quote(s),
             LitKind::Bool(b) => b.to_string(),
             LitKind::Date(d) => format_date(*d),
             LitKind::Name(n) => n.clone(),
@@ -1823,7 +1698,7 @@ impl<'a> Fmt<'a> {
     fn expr(&mut self, e: &Expr) -> Doc {
         match &e.kind {
             ExprKind::Number(n) => text(self.number(e.span, *n)),
-            ExprKind::Str(s) => text(quote(s, false)),
+            ExprKind::Str(s) => text(quote(s)),
             ExprKind::Bool(b) => text(b.to_string()),
             ExprKind::Date(d) => text(format_date(*d)),
             ExprKind::Name(n) => text(n.clone()),
@@ -2035,29 +1910,6 @@ fn align(rows: &[[String; 4]]) -> Vec<String> {
     codes
 }
 
-/// A string literal: `"` and `\` escaped, newlines and tabs as `\n` and `\t`,
-/// other control and bidirectional characters as `\u{..}`.
-fn quote(s: &str, interpolated: bool) -> String {
-    format!("\"{}\"", escape(s, interpolated))
-}
-
-fn escape(s: &str, interpolated: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '{' if interpolated => out.push_str("{{"),
-            '}' if interpolated => out.push_str("}}"),
-            c if crate::quote::is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2070,36 +1922,11 @@ mod tests {
     }
 
     #[test]
-    fn escapes_strings_canonically() {
-        assert_eq!(
-            escape("a\"b\\c\nd\te\u{1}", false),
-            "a\\\"b\\\\c\\nd\\te\\u{1}"
-        );
-        assert_eq!(escape("{x}", true), "{{x}}");
-        assert_eq!(escape("{x}", false), "{x}");
-    }
-
-    #[test]
     fn lexes_comments_outside_strings() {
         let (toks, comments) = lex("let a = \"# not\" # yes\n");
         assert_eq!(comments.len(), 1);
         assert_eq!(comments.first().map(|c| c.text.as_str()), Some("# yes"));
         assert_eq!(toks.len(), 4);
-    }
-
-    #[test]
-    fn lexes_dates_and_ranges() {
-        let (toks, _) = lex("2027-06-30 0..100");
-        let kinds: Vec<TokKind> = toks.iter().map(|t| t.kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                TokKind::Date,
-                TokKind::Number,
-                TokKind::Punct,
-                TokKind::Number
-            ]
-        );
     }
 
     #[test]

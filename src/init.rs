@@ -32,6 +32,7 @@
 
 use crate::input::convert::{is_blank, normalize_enum, parse_number};
 use crate::input::{InputError, InputReader, ReadError, Record};
+use crate::syntax::lex::{self, quote};
 use crate::value::{format_date, format_number, parse_date};
 use crate::{LoadError, Program};
 use std::collections::HashSet;
@@ -308,23 +309,6 @@ impl Field {
     }
 }
 
-/// Words of the language a field may not be named.
-const RESERVED: [&str; 13] = [
-    "and",
-    "or",
-    "not",
-    "in",
-    "if",
-    "then",
-    "else",
-    "match",
-    "where",
-    "true",
-    "false",
-    "label",
-    "otherwise",
-];
-
 /// Names that would read as something else: types, and the draft's own
 /// scores and labels. Function and aggregate names are avoided too, from the
 /// checker's own lists (see [`avoided`]).
@@ -354,15 +338,6 @@ fn avoided(name: &str) -> bool {
     AVOIDED.contains(&name)
         || crate::check::expr::FUNCTIONS.contains(&name)
         || crate::check::expr::AGGREGATES.contains(&name)
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&s)
 }
 
 /// ASCII for the letters headers commonly hold beyond it.
@@ -442,7 +417,7 @@ fn unique_name(wish: &str, position: usize, used: &mut HashSet<String>) -> Strin
     } else {
         wish.to_string()
     };
-    if RESERVED.contains(&base.as_str()) || avoided(&base) {
+    if lex::is_reserved(&base) || avoided(&base) {
         base = match base.as_str() {
             "key" | "number" | "date" | "text" => format!("task_{base}"),
             _ => format!("{base}_value"),
@@ -616,7 +591,7 @@ fn infer(values: &[&str], decimal_comma: bool, header: &str) -> (Kind, bool) {
         && word_match(header, &PEOPLE_WORDS).is_none()
         && distinct
             .iter()
-            .all(|v| is_ident(v) && short(v) && !avoided(v))
+            .all(|v| lex::is_name(v) && short(v) && !avoided(v))
         && !values
             .iter()
             .all(|v| parse_number(v, decimal_comma).is_ok())
@@ -1453,9 +1428,7 @@ impl Plan {
             code.push_str(&r.when);
             code.push(' ');
         }
-        let words: HashSet<&str> = code
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .collect();
+        let words: HashSet<&str> = code.split(|c: char| !lex::is_word_char(c)).collect();
         for f in &self.fields {
             if words.contains(f.name.as_str()) {
                 read.insert(f.name.as_str());
@@ -1755,24 +1728,6 @@ fn push_comment(out: &mut String, text: &str) {
     }
     out.push_str(&line);
     out.push('\n');
-}
-
-/// A string literal, escaped as the formatter escapes it.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if crate::quote::is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The given value of a field as the checker will see it, for tests.

@@ -5,6 +5,7 @@
 
 use crate::compile::{CmpOp, InSet, Node, Piece, Program};
 use crate::diag::Diagnostic;
+use crate::syntax::lex;
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -47,22 +48,26 @@ pub fn lint(program: &Program) -> Vec<Diagnostic> {
 }
 
 /// Whether an allow comment silences a finding: on the line of its span's
-/// start, or on the line above.
+/// start, or on the line above (a `#` in a string starts no comment).
 fn allowed(program: &Program, d: &Diagnostic) -> bool {
     let Some(span) = d.span else { return false };
     let Some(file) = program.sources.get(span.file) else {
         return false;
     };
     let (line, _) = file.line_col(span.start as usize);
+    // In a comment, after its `#` or any later one.
     let allows = |text: &str| {
-        text.split('#').skip(1).any(|c| {
-            let c = c.trim();
-            c.strip_prefix("outsort:")
-                .map(str::trim)
-                .and_then(|r| r.strip_prefix("allow("))
-                .and_then(|r| r.split(')').next())
-                .is_some_and(|list| list.split(',').any(|n| n.trim() == d.code))
-        })
+        lex::tokens(text)
+            .filter(|t| t.kind == lex::Kind::Comment)
+            .flat_map(|t| t.text(text).split('#').skip(1))
+            .any(|c| {
+                let c = c.trim();
+                c.strip_prefix("outsort:")
+                    .map(str::trim)
+                    .and_then(|r| r.strip_prefix("allow("))
+                    .and_then(|r| r.split(')').next())
+                    .is_some_and(|list| list.split(',').any(|n| n.trim() == d.code))
+            })
     };
     allows(file.line_text(line)) || (line > 1 && allows(file.line_text(line - 1)))
 }

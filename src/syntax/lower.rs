@@ -5,7 +5,7 @@
 // once per broken declaration, so their size does not matter here.
 #![allow(clippy::result_large_err)]
 
-use super::{MAX_DEPTH, Rule};
+use super::{MAX_DEPTH, Rule, lex};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use pest::iterators::{Pair, Pairs};
@@ -269,44 +269,22 @@ impl Lowerer {
         Ok(Str { value, span })
     }
 
+    /// Appends the value of a string's raw text, which starts at `span`.
     fn unescape(&self, raw: &str, span: Span, out: &mut String) -> Result<()> {
-        let mut chars = raw.char_indices();
-        while let Some((i, c)) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
+        lex::unescape(raw, out).map_err(|bad| {
+            let at = span.start as usize;
+            let (start, end) = (at + bad.start, at + bad.end);
+            if bad.unicode {
+                let hex = raw.get(bad.start + 3..bad.end - 1).unwrap_or("");
+                Diagnostic::error("escape", format!("`\\u{{{hex}}}` is not a valid character"))
+                    .at(Span::new(self.file, start, end))
+                    .help("write a Unicode scalar value in hexadecimal, such as `\\u{e9}` for é")
+            } else {
+                Diagnostic::error("escape", "unknown escape in a string")
+                    .at(Span::new(self.file, start, end))
+                    .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`")
             }
-            match chars.next() {
-                Some((_, 'n')) => out.push('\n'),
-                Some((_, 't')) => out.push('\t'),
-                Some((_, 'r')) => out.push('\r'),
-                Some((_, '"')) => out.push('"'),
-                Some((_, '\\')) => out.push('\\'),
-                Some((_, '{')) => out.push('{'),
-                Some((_, '}')) => out.push('}'),
-                Some((_, 'u')) => {
-                    let rest = raw.get(i + 2..).unwrap_or("");
-                    let hex: String = rest.chars().skip(1).take_while(|c| *c != '}').collect();
-                    let ch = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(|| {
-                        let at = span.start as usize + i;
-                        Diagnostic::error("escape", format!("`\\u{{{hex}}}` is not a valid character"))
-                            .at(Span::new(self.file, at, at + hex.len() + 4))
-                            .help("write a Unicode scalar value in hexadecimal, such as `\\u{e9}` for é")
-                    })?;
-                    out.push(ch);
-                    for _ in 0..hex.len() + 2 {
-                        chars.next();
-                    }
-                }
-                _ => {
-                    let at = span.start as usize + i;
-                    return Err(Diagnostic::error("escape", "unknown escape in a string")
-                        .at(Span::new(self.file, at, at + 2))
-                        .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`"));
-                }
-            }
-        }
-        Ok(())
+        })
     }
 
     fn istring(&self, pair: Pair<'_, Rule>) -> Result<IStr> {
@@ -923,27 +901,11 @@ fn trimmed_len(text: &str) -> usize {
     loop {
         let body = &text[..end];
         let line_start = body.rfind('\n').map_or(0, |i| i + 1);
-        let Some(hash) = comment_start(&body[line_start..]) else {
+        let Some(hash) = lex::comment_start(&body[line_start..]) else {
             return end;
         };
         end = body[..line_start + hash].trim_end().len();
     }
-}
-
-/// Where a comment starts on a line, outside strings.
-fn comment_start(line: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '#' if !in_string => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The span of a string literal anywhere in an expression, if any.

@@ -1,6 +1,7 @@
 //! Parsing rule files: pest grammar, limits checked before parsing, error
 //! recovery between declarations, and lowering of pest pairs to the AST.
 
+pub mod lex;
 mod lower;
 mod names;
 mod prescan;
@@ -141,17 +142,7 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
 /// `WHITESPACE` and `COMMENT` say. (Asking pest is linear in the rest of the
 /// file when it fails, once per declaration.)
 fn only_blank(text: &str) -> bool {
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{FEFF}']);
-        match rest.strip_prefix('#') {
-            Some(comment) => match comment.find('\n') {
-                Some(end) => rest = &comment[end..],
-                None => return true,
-            },
-            None => return rest.is_empty(),
-        }
-    }
+    lex::tokens(text).all(|t| !t.is_code())
 }
 
 /// When a syntax error falls on a line that starts a new declaration, the
@@ -216,7 +207,7 @@ fn next_item_start(text: &str, from: usize) -> Option<usize> {
         let trimmed = line.trim_start();
         let word: String = trimmed
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take_while(|c| lex::is_word_char(*c))
             .collect();
         if ITEM_KEYWORDS.contains(&word.as_str()) && trimmed.len() > word.len() {
             let next = trimmed[word.len()..].chars().next();
@@ -237,10 +228,10 @@ fn found_at(text: &str, at: usize) -> String {
     let Some(c) = rest.chars().next() else {
         return "the end of the file".to_string();
     };
-    if c.is_ascii_alphanumeric() || c == '_' {
+    if lex::is_word_char(c) {
         let word: String = rest
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take_while(|c| lex::is_word_char(*c))
             .take(40)
             .collect();
         return format!("`{word}`");
@@ -249,7 +240,7 @@ fn found_at(text: &str, at: usize) -> String {
         return "a string".to_string();
     }
     let two: String = rest.chars().take(2).collect();
-    if ["==", "!=", "<=", ">=", "+=", "-=", "=>", "??", ".."].contains(&two.as_str()) {
+    if lex::TWO_CHAR_OPS.contains(&two.as_str()) {
         return format!("`{two}`");
     }
     format!("`{c}`")
@@ -276,9 +267,9 @@ fn syntax_error(file: FileId, text: &str, at: usize, variant: &ErrorVariant<Rule
         .label(format!("expected {expected} after this"));
     }
     let len = match text.get(at..).and_then(|r| r.chars().next()) {
-        Some(c) if c.is_ascii_alphanumeric() || c == '_' => text[at..]
+        Some(c) if lex::is_word_char(c) => text[at..]
             .char_indices()
-            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .find(|(_, c)| !lex::is_word_char(*c))
             .map_or(text.len() - at, |(i, _)| i),
         Some(c) => c.len_utf8(),
         None => 0,

@@ -1,7 +1,8 @@
-//! Checks made on the raw text before parsing: size, unterminated strings and
-//! nesting limits, so the parser never recurses without bound and an
-//! unterminated string is reported where it opens.
-
+//! Checks made on the tokens of the raw text before parsing: size,
+//! unterminated strings, unknown escapes and nesting limits, so the parser
+//! never recurses without bound and an unterminated string is reported where
+//! it opens.
+use super::lex::{self, Escape, Kind, PieceKind, Token};
 use super::{MAX_DEPTH, MAX_FILE_BYTES};
 use crate::ast::{FileId, Span};
 use crate::diag::Diagnostic;
@@ -30,130 +31,56 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
         );
         return diags;
     }
-    let bytes = text.as_bytes();
-    let mut i = 0;
+    let mut toks = lex::tokens(text).peekable();
     let mut stack: Vec<usize> = Vec::new();
     let mut prefix_run = 0;
     let mut prefix_start = 0;
     let mut conditionals = 0;
-    let mut interpolations = 0;
-    // Where the interpolation over the limit is.
-    let mut over: Option<usize> = None;
+    let mut strings = Strings {
+        file,
+        text,
+        interpolations: 0,
+        over: None,
+    };
     // Whether the next string is interpolated: it follows `because` or `message`.
     let mut interpolated = false;
     // Whether the previous token ends an operand, so a `-` after it is binary.
     let mut after_operand = false;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match c {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                let mut closed = false;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'{' if interpolated => {
-                            if bytes.get(i + 1) == Some(&b'{') {
-                                // `{{` is a literal brace.
-                                i += 2;
-                                continue;
-                            }
-                            interpolations += 1;
-                            if interpolations > MAX_INTERPOLATIONS && over.is_none() {
-                                over = Some(i);
-                            }
-                            i += 1;
-                        }
-                        b'\\' => {
-                            let next = bytes.get(i + 1).copied();
-                            if !matches!(
-                                next,
-                                Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'{' | b'}' | b'u')
-                            ) {
-                                let len = text
-                                    .get(i + 1..)
-                                    .and_then(|t| t.chars().next())
-                                    .map_or(0, char::len_utf8);
-                                diags.push(
-                                    Diagnostic::error("escape", "unknown escape in a string")
-                                        .at(Span::new(file, i, i + 1 + len))
-                                        .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`; write a backslash as `\\\\`"),
-                                );
-                            }
-                            i += 2;
-                        }
-                        b'"' => {
-                            closed = true;
-                            i += 1;
-                            break;
-                        }
-                        b'\n' => break,
-                        _ => i += 1,
-                    }
-                }
+    while let Some(t) = toks.next() {
+        match t.kind {
+            Kind::Comment | Kind::LineEnd => continue,
+            Kind::Str { closed } => {
+                strings.check(t, interpolated, &mut diags);
                 if !closed {
-                    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
                     diags.push(
                         Diagnostic::error("unterminated-string", "this string has no closing `\"`")
-                            .at(Span::new(file, start, end.max(start + 1)))
+                            .at(Span::new(file, t.start, t.end.max(t.start + 1)))
                             .label("the string starts here")
                             .help("close it with `\"` on the same line; write a line break inside a string as `\\n`"),
                     );
-                    i = end;
                 }
                 prefix_run = 0;
                 after_operand = true;
                 interpolated = false;
                 continue;
             }
-            b'(' | b'[' | b'{' => {
-                stack.push(i);
-                if stack.len() as u32 > MAX_DEPTH / 2 {
-                    diags.push(
-                        Diagnostic::error(
-                            "limit",
-                            format!("brackets are nested more than {} deep", MAX_DEPTH / 2),
-                        )
-                        .at(Span::new(file, i, i + 1))
-                        .help("split the expression into several `let` declarations"),
-                    );
-                    return diags;
+            Kind::Word | Kind::Number | Kind::Date => {
+                // Words, numbers and dots written together count as one word
+                // (`a.b`, `1..5`), so `x.not` holds no `not`.
+                let mut end = t.end;
+                while let Some(next) = toks.next_if(|n| {
+                    n.start == end
+                        && (matches!(n.kind, Kind::Word | Kind::Number | Kind::Date)
+                            || matches!(n.text(text), "." | ".."))
+                }) {
+                    end = next.end;
                 }
-                prefix_run = 0;
-                after_operand = false;
-                interpolated = false;
-            }
-            b')' | b']' | b'}' => {
-                stack.pop();
-                prefix_run = 0;
-                after_operand = true;
-                interpolated = false;
-            }
-            b'-' if !after_operand && bytes.get(i + 1) != Some(&b'=') => {
-                if prefix_run == 0 {
-                    prefix_start = i;
-                }
-                prefix_run += 1;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' => {
-                let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
-                {
-                    i += 1;
-                }
-                let word = &text[start..i];
+                let word = text.get(t.start..end).unwrap_or("");
                 interpolated = matches!(word, "because" | "message");
                 match word {
                     "not" => {
                         if prefix_run == 0 {
-                            prefix_start = start;
+                            prefix_start = t.start;
                         }
                         prefix_run += 1;
                         after_operand = false;
@@ -178,14 +105,50 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                             "limit",
                             format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"),
                         )
-                        .at(Span::new(file, prefix_start, i)),
+                        .at(Span::new(file, prefix_start, end)),
                     );
                     return diags;
                 }
                 continue;
             }
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ => {
+            Kind::Punct => match t.text(text) {
+                "(" | "[" | "{" => {
+                    stack.push(t.start);
+                    if stack.len() as u32 > MAX_DEPTH / 2 {
+                        diags.push(
+                            Diagnostic::error(
+                                "limit",
+                                format!("brackets are nested more than {} deep", MAX_DEPTH / 2),
+                            )
+                            .at(Span::new(file, t.start, t.end))
+                            .help("split the expression into several `let` declarations"),
+                        );
+                        return diags;
+                    }
+                    prefix_run = 0;
+                    after_operand = false;
+                    interpolated = false;
+                }
+                ")" | "]" | "}" => {
+                    stack.pop();
+                    prefix_run = 0;
+                    after_operand = true;
+                    interpolated = false;
+                }
+                "-" if !after_operand => {
+                    if prefix_run == 0 {
+                        prefix_start = t.start;
+                    }
+                    prefix_run += 1;
+                }
+                _ => {
+                    prefix_run = 0;
+                    after_operand = false;
+                    interpolated = false;
+                }
+            },
+            // Not white space here, unlike in the grammar.
+            Kind::Bom => {
                 prefix_run = 0;
                 after_operand = false;
                 interpolated = false;
@@ -197,12 +160,12 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
                     "limit",
                     format!("more than {MAX_PREFIX_RUN} `not` or `-` in a row"),
                 )
-                .at(Span::new(file, prefix_start, i + 1)),
+                .at(Span::new(file, prefix_start, t.end)),
             );
             return diags;
         }
-        i += 1;
     }
+    let (interpolations, over) = (strings.interpolations, strings.over);
     if let Some(at) = over {
         diags.push(
             Diagnostic::error(
@@ -224,4 +187,53 @@ pub fn check(file: FileId, text: &str) -> Vec<Diagnostic> {
         );
     }
     diags
+}
+
+/// The escapes and interpolations of a file's strings.
+struct Strings<'a> {
+    file: FileId,
+    text: &'a str,
+    /// The `{` that start interpolations in `because` and `message` strings.
+    interpolations: usize,
+    /// Where the interpolation over the limit is.
+    over: Option<usize>,
+}
+
+impl Strings<'_> {
+    /// Checks a string token as far as its pieces go: an unclosed one
+    /// through an escaped line end, although lexing goes on after its first
+    /// line.
+    fn check(&mut self, t: Token, interpolated: bool, diags: &mut Vec<Diagnostic>) {
+        // Without a backslash the pieces end with the token; without a brace
+        // or outside `because` and `message` there is nothing to count.
+        let bytes = t.text(self.text).as_bytes();
+        if memchr::memchr(b'\\', bytes).is_none()
+            && (!interpolated || memchr::memchr(b'{', bytes).is_none())
+        {
+            return;
+        }
+        for p in lex::pieces(self.text, t.start + 1) {
+            match p.kind {
+                PieceKind::Open if interpolated => self.interpolation(p.start),
+                // The `{` of a `\u{...}` escape is counted too: the count
+                // errs high, never low.
+                PieceKind::Escape(Escape::Unicode(_)) if interpolated && p.end > p.start + 2 => {
+                    self.interpolation(p.start + 2)
+                }
+                PieceKind::Escape(Escape::Unknown) => diags.push(
+                    Diagnostic::error("escape", "unknown escape in a string")
+                        .at(Span::new(self.file, p.start, p.end))
+                        .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`; write a backslash as `\\\\`"),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    fn interpolation(&mut self, at: usize) {
+        self.interpolations += 1;
+        if self.interpolations > MAX_INTERPOLATIONS && self.over.is_none() {
+            self.over = Some(at);
+        }
+    }
 }

@@ -61,7 +61,7 @@ pub fn time(f: impl FnOnce()) -> Duration {
 /// The best of several runs of `case` at `n` and at `grow × n`, taken in
 /// turns, so that a burst of load on the machine slows both alike: 5 runs
 /// each, or more for a case so quick that a single pause of the machine
-/// would swamp it (as many as fit in about 100 ms, up to 50).
+/// would swamp it (as many as fit in about 100 ms, up to 200).
 pub fn best_of_runs(
     n: usize,
     grow: usize,
@@ -69,7 +69,7 @@ pub fn best_of_runs(
 ) -> (Duration, Duration) {
     let (mut small, mut big) = (case(n), case(grow * n));
     let quick = small.max(Duration::from_micros(100));
-    let runs = (Duration::from_millis(100).as_secs_f64() / quick.as_secs_f64()).clamp(5.0, 50.0);
+    let runs = (Duration::from_millis(100).as_secs_f64() / quick.as_secs_f64()).clamp(5.0, 200.0);
     for _ in 1..runs as usize {
         small = small.min(case(n));
         big = big.min(case(grow * n));
