@@ -83,6 +83,7 @@
 //!   sequences, the columns of `input`, the label block's `because`.
 //! - `expr.rs`: expressions and literals: numbers as written, strings,
 //!   `and`/`or` and `if` chains, lists and `match`.
+//! - `tests.rs`: unit tests.
 
 mod anchors;
 mod comments;
