@@ -2,18 +2,21 @@
 //! rule file, the reserved words, and string escapes both ways.
 //!
 //! The pest grammar (`grammar/outsort.pest`) is the parser and the
-//! definition; this module is what everything else that reads rule text token
-//! by token uses: the checks before parsing ([`super::prescan`]), the end of a
-//! span before a comment (lowering), string unescaping (lowering), the
-//! formatter, allow comments (lint) and the names `init` may give fields.
+//! definition of the language; this module serves everything else that reads
+//! rule text token by token: the checks before parsing (`prescan.rs`), the
+//! spans and string values of lowering (`lower.rs`), syntax-error messages,
+//! the formatter, allow comments in lint, and the names `init` gives fields.
 //!
 //! [`tokens`] splits a text into [`Token`]s, each a [`Kind`] and a byte span:
 //!
-//! - a word (`[A-Za-z_][A-Za-z0-9_]*`, a name or a keyword), a number
-//!   (`1_000`, `0.50`), a date (`2027-06-30`);
-//! - a string, from `"` to the next `"` not escaped by `\`; one that meets a
-//!   line end or the end of the text first is not closed, and ends at the end
-//!   of the line it opens on;
+//! - a word, `[A-Za-z_][A-Za-z0-9_]*`: a name or a keyword;
+//! - a number, `[0-9][0-9_]*` then optionally `.` and more of the same
+//!   (`1_000`, `0.50`), or a date, `YYYY-MM-DD` not followed by a word
+//!   character;
+//! - a string, from `"` to the next `"` that is not part of an escape (`\`
+//!   and the character after it, even a line end). One that meets a line end
+//!   or the end of the text first is not closed, and ends at the end of the
+//!   line it opens on;
 //! - a comment, from `#` to the end of its line, the line end not included;
 //! - punctuation: one of [`TWO_CHAR_OPS`], else one character;
 //! - a line end (`\n`), and a byte-order mark (U+FEFF), which the grammar
@@ -73,7 +76,9 @@ pub fn is_name(s: &str) -> bool {
 pub enum Kind {
     /// A name or keyword.
     Word,
+    /// A number as written, with its `_` and `.`; no sign.
     Number,
+    /// `YYYY-MM-DD`, whether or not it is a real day.
     Date,
     /// A string literal with its quotes; `closed` is false when it runs into
     /// a line end or the end of the text.
@@ -116,8 +121,8 @@ pub fn tokens(src: &str) -> Tokens<'_> {
 
 /// Where a comment starts on one line: the first `#` outside a string.
 pub fn comment_start(line: &str) -> Option<usize> {
-    // Only comments and strings hold a `#` or a `"`, and each starts with
-    // one: go from one to the next, over strings.
+    // Outside strings and comments, a `#` or `"` starts one: go from one to
+    // the next, over strings.
     let mut at = 0;
     loop {
         let i = at + memchr::memchr2(b'#', b'"', line.as_bytes().get(at..)?)?;

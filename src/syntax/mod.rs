@@ -1,5 +1,13 @@
 //! Parsing rule files: pest grammar, limits checked before parsing, error
 //! recovery between declarations, and lowering of pest pairs to the AST.
+//!
+//! - `mod.rs`: [`parse_file`], recovery at the next declaration, syntax-error
+//!   messages and their help, and the limits.
+//! - [`lex`]: the tokens of rule text, the reserved words and string escapes,
+//!   for everything but the parser.
+//! - `prescan.rs`: the checks on the tokens before parsing.
+//! - `lower.rs`: pest pairs to the AST.
+//! - `names.rs`: a human name for every grammar rule.
 
 pub mod lex;
 mod lower;

@@ -2,6 +2,7 @@
 //! unterminated strings, unknown escapes and nesting limits, so the parser
 //! never recurses without bound and an unterminated string is reported where
 //! it opens.
+
 use super::lex::{self, Escape, Kind, PieceKind, Token};
 use super::{MAX_DEPTH, MAX_FILE_BYTES};
 use crate::ast::{FileId, Span};
