@@ -1043,8 +1043,10 @@ fn text_that_is_not_in_the_encoding_stops_the_input_at_its_line() {
     assert_eq!(rows.len(), 20_001);
     assert_eq!(
         rows.last(),
-        Some(&Err("FATAL t.csv: cannot read: line 20002: bytes that are not UTF-16LE text; \
+        Some(&Err(
+            "FATAL t.csv: cannot read: line 20002: bytes that are not UTF-16LE text; \
                    the byte-order mark says UTF-16LE: the file is damaged, or was cut"
-            .to_string()))
+                .to_string()
+        ))
     );
 }
